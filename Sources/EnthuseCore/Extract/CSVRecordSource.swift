@@ -1,0 +1,81 @@
+import Foundation
+
+/// CSV records decoded from the file's encoding into UTF-8, over the streaming ``CSVReader``.
+public final class CSVRecordSource: RecordSource {
+    private let reader: CSVReader
+    private let encoding: DetectedEncoding
+    /// Reused for Windows-1252 fields that need transcoding (non-ASCII bytes).
+    private var transcoded: [UInt8] = []
+
+    public init(path: String, encoding: DetectedEncoding) throws {
+        reader = try CSVReader(path: path)
+        self.encoding = encoding
+        transcoded.reserveCapacity(1024)
+    }
+
+    public func next() throws -> Bool { try reader.next() }
+    public var line: Int { reader.line }
+    public var fieldCount: Int { reader.fieldCount }
+    public var recordProblem: String? { reader.recordProblem }
+    public var bytesRead: Int { reader.bytesRead }
+
+    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
+        reader.withField(index) { bytes in
+            switch encoding {
+            case .utf8, .utf8WithBOM:
+                // The file was validated as UTF-8 as a whole before parsing began.
+                if bytes.contains(0) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
+                return .success(body(bytes))
+            case .windows1252:
+                return transcodeWindows1252(bytes, body)
+            }
+        }
+    }
+
+    private func transcodeWindows1252<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
+        if bytes.contains(0) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return .success(body(bytes)) }
+        switch Windows1252.decode(bytes) {
+        case let .success(text):
+            transcoded.removeAll(keepingCapacity: true)
+            transcoded.append(contentsOf: text.utf8)
+            return .success(transcoded.withUnsafeBufferPointer(body))
+        case let .failure(undefined):
+            return .failure(FieldDecodingError(reason: "byte 0x\(String(undefined.value, radix: 16, uppercase: true)) at position \(undefined.offset + 1) is undefined in Windows-1252"))
+        }
+    }
+
+    public func rawText(masking masked: Set<Int>) -> String {
+        if masked.isEmpty {
+            return reader.withRawRecord { decodeLossy($0) }
+        }
+        // Re-serialise field by field so that masked fields never leave the reader.
+        var fields: [String] = []
+        for index in 0..<reader.fieldCount {
+            if masked.contains(index) {
+                fields.append("«masked»")
+            } else {
+                fields.append(reader.withField(index) { CSVText.quoted(decodeLossy($0)) })
+            }
+        }
+        return fields.joined(separator: ",")
+    }
+
+    private func decodeLossy(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        switch encoding {
+        case .utf8, .utf8WithBOM:
+            return String(decoding: bytes, as: UTF8.self)
+        case .windows1252:
+            return (try? Windows1252.decode(bytes).get()) ?? String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
+
+/// Writing CSV text.
+public enum CSVText {
+    /// A field quoted only when it must be (RFC 4180).
+    public static func quoted(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

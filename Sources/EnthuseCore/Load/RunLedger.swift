@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+
+/// Writes the run ledger (`etl_run`, `etl_file`, `etl_reject`): what each run did to each file.
+enum RunLedger {
+    /// Starts a run and commits it at once, so a run that dies still shows as started.
+    static func startRun(_ db: Database, inbox: String, versions: String) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO etl_run (started, status, versions, inbox) VALUES (?, 'running', ?, ?)",
+                       arguments: [Timestamp.now(), versions, inbox])
+        return db.lastInsertedRowID
+    }
+
+    static func finishRun(_ db: Database, id: Int64, status: String, exitCode: Int32, message: String?) throws {
+        try db.execute(sql: "UPDATE etl_run SET finished = ?, status = ?, exit_code = ?, message = ? WHERE id = ?",
+                       arguments: [Timestamp.now(), status, exitCode, message, id])
+    }
+
+    /// The loaded (or since superseded) file with this content, if any: such a file is skipped.
+    static func loadedFile(_ db: Database, sha256: String) throws -> (id: Int64, path: String)? {
+        try Row.fetchOne(db, sql: "SELECT id, path FROM etl_file WHERE sha256 = ? AND status IN ('loaded', 'superseded') ORDER BY id LIMIT 1",
+                         arguments: [sha256]).map { ($0["id"], $0["path"]) }
+    }
+
+    static func insertFile(_ db: Database, _ file: FileOutcome, runID: Int64) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO etl_file (run_id, path, file_name, source, file_date, sha256, size, encoding,
+                                  rows_read, rows_loaded, rows_rejected, status, message, started, finished)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, file.path, file.fileName, file.source, file.fileDate, file.sha256, file.size,
+                             file.encoding, file.rowsRead, file.rowsLoaded, file.rowsRejected, file.status.rawValue,
+                             file.message, file.started, Timestamp.now()])
+        return db.lastInsertedRowID
+    }
+
+    static func updateCounts(_ db: Database, fileID: Int64, _ file: FileOutcome) throws {
+        try db.execute(sql: """
+            UPDATE etl_file SET rows_read = ?, rows_loaded = ?, rows_rejected = ?, status = ?, message = ?,
+                                encoding = ?, finished = ? WHERE id = ?
+            """, arguments: [file.rowsRead, file.rowsLoaded, file.rowsRejected, file.status.rawValue, file.message,
+                             file.encoding, Timestamp.now(), fileID])
+    }
+
+    /// Records one refused row (or, with no line, a refused file).
+    static func insertReject(_ db: Database, runID: Int64, fileID: Int64, file: String, reject: RowReject, raw: String?) throws {
+        try db.cachedStatement(sql: "INSERT INTO etl_reject (run_id, file_id, file, line, field, value, reason, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [runID, fileID, file, reject.line, reject.field, reject.value, reject.reason, raw])
+    }
+}
+
+/// UTC timestamps as ISO-8601 text, SQLite's own convention.
+enum Timestamp {
+    static func now() -> String {
+        Date().formatted(.iso8601)
+    }
+}

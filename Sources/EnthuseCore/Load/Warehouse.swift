@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+
+/// The warehouse: one SQLite file in WAL mode with foreign keys on, its schema versioned by the
+/// SQL migrations in `schemas/migrations/` (applied in file-name order, never edited once shipped).
+public struct Warehouse: Sendable {
+    public let path: String
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) and migrates the warehouse for loading.
+    public init(path: String, schemas: URL) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.label = "enthuse.warehouse"
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator(schemas: schemas).migrate(pool)
+    }
+
+    /// Opens an existing warehouse for reading only: every statement that would write is refused
+    /// by SQLite itself.
+    public static func openReadOnly(path: String) throws -> DatabaseQueue {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WarehouseError.missing(path: path)
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// One migration per `schemas/migrations/*.sql` file, named after the file.
+    static func migrator(schemas: URL) throws -> DatabaseMigrator {
+        let directory = schemas.appendingPathComponent("migrations")
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                .filter { $0.hasSuffix(".sql") }.sorted()
+        } catch {
+            throw WarehouseError.schemasMissing(path: directory.path)
+        }
+        guard !names.isEmpty else { throw WarehouseError.schemasMissing(path: directory.path) }
+        var migrator = DatabaseMigrator()
+        for name in names {
+            let sql = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+            migrator.registerMigration(String(name.dropLast(4))) { db in
+                try db.execute(sql: sql)
+            }
+        }
+        return migrator
+    }
+
+    /// The newest applied migration, recorded in each run's versions.
+    public func schemaVersion() throws -> String {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT max(identifier) FROM grdb_migrations") ?? "none"
+        }
+    }
+}
+
+/// A warehouse that cannot be opened as asked.
+public enum WarehouseError: Error, CustomStringConvertible {
+    case missing(path: String)
+    case schemasMissing(path: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path):
+            return "no warehouse at \(path); load one with `enthuse run --inbox DIR` or pass --warehouse PATH"
+        case let .schemasMissing(path):
+            return "no SQL migrations in \(path); run from the project directory or pass --schemas DIR"
+        }
+    }
+}

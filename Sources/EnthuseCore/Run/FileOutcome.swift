@@ -1,0 +1,50 @@
+/// What happened to one inbox file: the load report that the run summary, the ledger and the
+/// nightly wrapper's archive/quarantine decision are made from.
+public struct FileOutcome: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        /// The file's rows are in the warehouse (some may have been refused).
+        case loaded
+        /// The same content was loaded before; nothing was done.
+        case duplicate
+        /// Nothing of the file was loaded; the reason is in `message` and `etl_reject`.
+        case rejected
+    }
+
+    public var path: String
+    public var fileName: String
+    public var source: String
+    public var fileDate: String?
+    public var sha256: String = ""
+    public var size: Int = 0
+    public var encoding: String?
+    public var rowsRead = 0
+    public var rowsLoaded = 0
+    public var rowsRejected = 0
+    public var status: Status = .loaded
+    public var message: String?
+    public var started: String
+    public var seconds: Double = 0
+    /// The first few refused rows, for the printed report (all of them are in `etl_reject`).
+    public var sampleRejects: [RowReject] = []
+    /// Header names the pipeline does not bind (logged once per file).
+    public var ignoredColumns: [String] = []
+}
+
+/// One refused row (or a refused file, with no line), as the reports print it.
+public struct RowReject: Sendable, Equatable {
+    public var line: Int?
+    public var field: String?
+    public var value: String?
+    public var reason: String
+
+    /// `file:line: field: message`, the form every diagnostic is printed in.
+    public func diagnostic(file: String) -> String {
+        var text = file
+        if let line { text += ":\(line)" }
+        text += ": "
+        if let field { text += "\(field): " }
+        text += reason
+        if let value { text += " (found '\(value)')" }
+        return text
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Runs every pipeline over an inbox: the whole nightly job.
+///
+/// Files are claimed by the pipelines' name patterns and loaded in dependency order, then by the
+/// date in their names; each file is one transaction. After the loads, the refresh steps of every
+/// source that changed rebuild the derived tables. Files no pipeline claims are listed, untouched.
+public struct PipelineRunner {
+    public let catalog: PipelineCatalog
+    public let warehousePath: String
+    public let logger: Logger
+    public var progress: (@Sendable (String, Int, Int) -> Void)?
+
+    public init(catalog: PipelineCatalog, warehousePath: String, logger: Logger) {
+        self.catalog = catalog
+        self.warehousePath = warehousePath
+        self.logger = logger
+    }
+
+    /// The files of `inbox` that pipelines claim, in load order, and the names none claims.
+    public func plan(inbox: String) throws -> (claimed: [ClaimedFile], unclaimed: [String]) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: inbox).filter { !$0.hasPrefix(".") }.sorted()
+        } catch {
+            throw RunFailure.io("cannot list the inbox \(inbox): \(error.localizedDescription)")
+        }
+        var claimed: [ClaimedFile] = []
+        var unclaimed: [String] = []
+        let order = Dictionary(uniqueKeysWithValues: catalog.pipelines.enumerated().map { ($1.source, $0) })
+        for name in names {
+            let path = (inbox as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            if let (pipeline, captures) = try catalog.claim(fileName: name) {
+                let date = pipeline.files.dateCapture.flatMap { captures[$0] } ?? ""
+                claimed.append(ClaimedFile(path: path, pipeline: pipeline, captures: captures, order: order[pipeline.source]!, sortDate: date))
+            } else {
+                unclaimed.append(name)
+            }
+        }
+        claimed.sort { ($0.order, $0.sortDate, $0.path) < ($1.order, $1.sortDate, $1.path) }
+        return (claimed, unclaimed)
+    }
+
+    /// Loads the inbox under the warehouse lock and reports what happened.
+    public func run(inbox: String) throws -> RunReport {
+        let lock = try RunLock(warehousePath: warehousePath)
+        defer { withExtendedLifetime(lock) {} }
+        let (claimed, unclaimed) = try plan(inbox: inbox)
+        let warehouse = try openWarehouse()
+        let runID = try warehouse.pool.write { db in
+            try RunLedger.startRun(db, inbox: inbox, versions: try versions(warehouse))
+        }
+        var report = RunReport(runID: runID, unclaimed: unclaimed)
+        logger.info("run started", metadata: ["run.id": "\(runID)", "inbox": "\(inbox)", "files.claimed": "\(claimed.count)", "files.unclaimed": "\(unclaimed.count)"])
+        do {
+            var loader = FileLoader(warehouse: warehouse, projectRoot: catalog.projectRoot, runID: runID, logger: logger)
+            loader.progress = progress
+            var changed = Set<String>()
+            for file in claimed {
+                let outcome = try withWarehouseErrors { try loader.load(path: file.path, pipeline: file.pipeline, captures: file.captures) }
+                log(outcome)
+                if outcome.status == .loaded { changed.insert(outcome.source) }
+                report.files.append(outcome)
+            }
+            report.refreshes = try withWarehouseErrors { try refresh(warehouse, changed: changed) }
+        } catch {
+            let failure = RunFailure(error)
+            try? warehouse.pool.write { db in
+                try RunLedger.finishRun(db, id: runID, status: "failed", exitCode: failure.exitCode, message: failure.description)
+            }
+            throw failure
+        }
+        try warehouse.pool.write { db in
+            try RunLedger.finishRun(db, id: runID, status: report.hasRejects ? "completed_with_rejects" : "succeeded",
+                                   exitCode: report.exitCode, message: nil)
+        }
+        logger.info("run finished", metadata: ["run.id": "\(runID)", "exit": "\(report.exitCode)"])
+        return report
+    }
+
+    private func openWarehouse() throws -> Warehouse {
+        do {
+            return try Warehouse(path: warehousePath, schemas: catalog.projectRoot.appendingPathComponent("schemas"))
+        } catch let error as DatabaseError {
+            throw RunFailure.io("cannot open the warehouse \(warehousePath): \(error.message ?? "\(error)"); check the path and that the disk is writable")
+        } catch let error as WarehouseError {
+            throw RunFailure.configuration(error.description)
+        }
+    }
+
+    /// Runs each refresh step once, in pipeline order, for the sources that changed and those
+    /// that depend on them; each step in a transaction of its own.
+    private func refresh(_ warehouse: Warehouse, changed: Set<String>) throws -> [RefreshOutcome] {
+        var affected = changed
+        for pipeline in catalog.pipelines where pipeline.dependsOn.contains(where: affected.contains) {
+            affected.insert(pipeline.source)
+        }
+        var done = Set<String>()
+        var outcomes: [RefreshOutcome] = []
+        for pipeline in catalog.pipelines where affected.contains(pipeline.source) {
+            for step in pipeline.refresh where done.insert(step).inserted {
+                let clock = ContinuousClock.now
+                try warehouse.pool.write { db in
+                    if let builtIn = RefreshStep(rawValue: step) {
+                        try builtIn.run(db)
+                    } else {
+                        try SQLScript(url: catalog.projectRoot.appendingPathComponent(step)).run(db, parameters: [])
+                    }
+                }
+                let outcome = RefreshOutcome(step: step, seconds: (ContinuousClock.now - clock).seconds)
+                logger.info("refreshed", metadata: ["step": "\(step)", "seconds": "\(outcome.seconds)"])
+                outcomes.append(outcome)
+            }
+        }
+        return outcomes
+    }
+
+    /// Tool version, schema version and a hash of each pipeline file, as JSON for `etl_run`.
+    private func versions(_ warehouse: Warehouse) throws -> String {
+        var pipelines: [String: String] = [:]
+        for pipeline in catalog.pipelines {
+            pipelines[pipeline.source] = (try? FileFingerprint.compute(path: pipeline.definitionPath).sha256.prefix(12)).map(String.init) ?? "unreadable"
+        }
+        let object: [String: Any] = ["enthuse": EnthuseVersion.current, "schema": try warehouse.schemaVersion(), "pipelines": pipelines]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func log(_ outcome: FileOutcome) {
+        var metadata: Logger.Metadata = [
+            "file.name": "\(outcome.fileName)", "source": "\(outcome.source)", "status": "\(outcome.status.rawValue)",
+            "rows.read": "\(outcome.rowsRead)", "rows.loaded": "\(outcome.rowsLoaded)", "rows.rejected": "\(outcome.rowsRejected)",
+            "seconds": "\(String(format: "%.2f", outcome.seconds))",
+        ]
+        if let message = outcome.message { metadata["message"] = "\(message)" }
+        if !outcome.ignoredColumns.isEmpty { metadata["columns.ignored"] = "\(outcome.ignoredColumns.count)" }
+        logger.info("file finished", metadata: metadata)
+    }
+}
+
+/// Turns a warehouse I/O failure (full disk, I/O error) into a run failure with exit 74.
+func withWarehouseErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as DatabaseError where error.isWarehouseIOError {
+        throw RunFailure.io("the warehouse could not be written (\(error.message ?? "\(error.resultCode)")); the file being loaded was rolled back and everything committed before it is intact. Free disk space or fix the storage, then run again")
+    }
+}
+
+/// An inbox file a pipeline claimed.
+public struct ClaimedFile: Sendable {
+    public var path: String
+    public var pipeline: PipelineDefinition
+    public var captures: [String: String]
+    var order: Int
+    var sortDate: String
+}
+
+/// A refresh step that ran.
+public struct RefreshOutcome: Sendable, Equatable {
+    public var step: String
+    public var seconds: Double
+}

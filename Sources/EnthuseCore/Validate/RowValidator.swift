@@ -1,0 +1,128 @@
+/// The validate stage for one file: applies each column's declared rule to a record's field and
+/// yields typed values, or the problems that make the row a reject.
+///
+/// Built once per file (rules compiled, header bound), then reused for every row without
+/// per-row allocation beyond the text values themselves.
+public struct RowValidator {
+    private let rules: [CompiledRule]
+    private let width: Int
+    /// Typed values of the last valid row, in the pipeline's column order.
+    public private(set) var values: [FieldValue]
+    public private(set) var problems: [RowProblem] = []
+
+    public init(pipeline: PipelineDefinition, binding: HeaderBinding) throws {
+        rules = try zip(pipeline.columns, binding.indexes).map { try CompiledRule(rule: $0, index: $1) }
+        width = binding.width
+        values = Array(repeating: .null, count: rules.count)
+    }
+
+    /// Validates the current record of `source`; true when every field passed.
+    public mutating func validate(_ source: some RecordSource) -> Bool {
+        problems.removeAll(keepingCapacity: true)
+        if let problem = source.recordProblem {
+            problems.append(RowProblem(field: nil, value: nil, reason: problem))
+        }
+        if source.fieldCount != width {
+            problems.append(RowProblem(field: nil, value: nil, reason: "the record has \(source.fieldCount) fields where the header has \(width); a field is missing, or a comma inside a value is not quoted"))
+            return false
+        }
+        for (position, rule) in rules.enumerated() {
+            guard let index = rule.index else { values[position] = .null; continue }
+            let outcome = source.withUTF8Field(index) { bytes in rule.check(bytes) }
+            switch outcome {
+            case let .success(.success(value)):
+                values[position] = value
+            case let .success(.failure(problem)):
+                problems.append(problem)
+            case let .failure(decoding):
+                problems.append(RowProblem(field: rule.name, value: nil, reason: decoding.reason))
+            }
+        }
+        return problems.isEmpty
+    }
+}
+
+/// One column's rule, compiled: the regex built, the tokens folded, the parser chosen.
+struct CompiledRule {
+    let name: String
+    let index: Int?
+    let rule: ColumnRule
+    private let pattern: WholePattern?
+    private let placeholders: Set<String>
+    private let values: [String: String]?
+
+    init(rule: ColumnRule, index: Int?) throws {
+        self.rule = rule
+        self.name = rule.name
+        self.index = index
+        pattern = try rule.pattern.map { try WholePattern($0) }
+        placeholders = Set(rule.placeholders)
+        values = rule.values.map { Dictionary($0.map { ($0.lowercased(), $0) }, uniquingKeysWith: { first, _ in first }) }
+    }
+
+    /// The field's typed value or the reason it is refused.
+    func check(_ raw: UnsafeBufferPointer<UInt8>) -> Result<FieldValue, RowProblem> {
+        let bytes = raw.trimmingBlanks()
+        if bytes.isEmpty {
+            return rule.required ? .failure(problem(nil, "a value is required")) : .success(.null)
+        }
+        if !placeholders.isEmpty, placeholders.contains(String(decoding: bytes, as: UTF8.self)) {
+            return .success(.null)
+        }
+        switch rule.type {
+        case .text:
+            let text = String(decoding: bytes, as: UTF8.self)
+            return checkText(text).map { .text($0) }
+        case .integer:
+            if let pattern, pattern.match(String(decoding: bytes, as: UTF8.self)) == nil {
+                return .failure(problem(bytes, "expected text matching \(rule.pattern!)"))
+            }
+            switch NumberParser.parseInteger(bytes) {
+            case let .success(number): return checkRange(Double(number), bytes).map { .integer(number) }
+            case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
+            }
+        case .decimal:
+            switch NumberParser.parseDecimal(bytes) {
+            case let .success(number): return checkRange(number, bytes).map { .real(number) }
+            case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
+            }
+        case .date:
+            switch DateParser.parse(bytes, as: rule.dateFormat!) {
+            case let .success(date): return .success(.text(date.text))
+            case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
+            }
+        }
+    }
+
+    private func checkText(_ text: String) -> Result<String, RowProblem> {
+        if let values {
+            guard let canonical = values[text.lowercased()] else {
+                return .failure(RowProblem(field: name, value: text, reason: "expected one of \(rule.values!.map { "'\($0)'" }.joined(separator: ", "))"))
+            }
+            return .success(canonical)
+        }
+        if let pattern, pattern.match(text) == nil {
+            return .failure(RowProblem(field: name, value: text, reason: "expected text matching \(rule.pattern!)"))
+        }
+        if let maxLength = rule.maxLength, text.count > maxLength {
+            return .failure(RowProblem(field: name, value: String(text.prefix(maxLength)) + "…", reason: "expected at most \(maxLength) characters, found \(text.count)"))
+        }
+        return .success(text)
+    }
+
+    private func checkRange(_ number: Double, _ bytes: UnsafeBufferPointer<UInt8>) -> Result<Void, RowProblem> {
+        guard let range = rule.range, !range.contains(number) else { return .success(()) }
+        return .failure(problem(bytes, "expected a number from \(range.lowerBound.formattedBound) to \(range.upperBound.formattedBound)"))
+    }
+
+    private func problem(_ bytes: UnsafeBufferPointer<UInt8>?, _ reason: String) -> RowProblem {
+        RowProblem(field: name, value: bytes.map { String(decoding: $0, as: UTF8.self) }, reason: reason)
+    }
+}
+
+extension Double {
+    /// A range bound as a person writes it: `100`, not `100.0`.
+    var formattedBound: String {
+        rounded() == self && abs(self) < 1e15 ? String(Int64(self)) : String(self)
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import EnthuseCore
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Load every file of an inbox that a pipeline claims.",
+        discussion: "Files already loaded (same SHA-256) are skipped; files no pipeline claims are listed and left untouched.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: "The directory of files to load.")
+    var inbox: String
+
+    func run() throws {
+        try exitingOnFailure {
+            var runner = PipelineRunner(catalog: try options.catalog(), warehousePath: options.warehouse, logger: options.logger())
+            runner.progress = ProgressLine.reporter()
+            let report = try runner.run(inbox: inbox)
+            print(report.summary)
+            return report.exitCode
+        }
+    }
+}
