@@ -36,7 +36,7 @@ CREATE TABLE etl_file (
     finished      TEXT NOT NULL,
     CHECK (rows_loaded + rows_rejected <= rows_read)
 );
-CREATE INDEX etl_file_sha256 ON etl_file(sha256, status);
+CREATE INDEX etl_file_sha256 ON etl_file(sha256, file_name);
 CREATE INDEX etl_file_source ON etl_file(source, file_date);
 CREATE INDEX etl_file_run ON etl_file(run_id);
 

@@ -15,10 +15,14 @@ enum RunLedger {
                        arguments: [Timestamp.now(), status, exitCode, message, id])
     }
 
-    /// The loaded (or since superseded) file with this content, if any: such a file is skipped.
-    static func loadedFile(_ db: Database, sha256: String) throws -> (id: Int64, path: String)? {
-        try Row.fetchOne(db, sql: "SELECT id, path FROM etl_file WHERE sha256 = ? AND status IN ('loaded', 'superseded') ORDER BY id LIMIT 1",
-                         arguments: [sha256]).map { ($0["id"], $0["path"]) }
+    /// The loaded (or since superseded) file with this name and content, if any: such a file is
+    /// skipped. The name matters as well as the content because it carries the file's date: the
+    /// same bytes delivered as a later snapshot are a new observation, not a repeat.
+    static func loadedFile(_ db: Database, fileName: String, sha256: String) throws -> (id: Int64, path: String)? {
+        try Row.fetchOne(db, sql: """
+            SELECT id, path FROM etl_file
+            WHERE sha256 = ? AND file_name = ? AND status IN ('loaded', 'superseded') ORDER BY id LIMIT 1
+            """, arguments: [sha256, fileName]).map { ($0["id"], $0["path"]) }
     }
 
     static func insertFile(_ db: Database, _ file: FileOutcome, runID: Int64) throws -> Int64 {

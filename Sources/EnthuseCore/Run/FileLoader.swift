@@ -46,7 +46,7 @@ struct FileLoader {
             let fingerprint = try FileFingerprint.compute(path: path)
             outcome.sha256 = fingerprint.sha256
             outcome.size = fingerprint.size
-            if let earlier = try warehouse.pool.read({ db in try RunLedger.loadedFile(db, sha256: fingerprint.sha256) }) {
+            if let earlier = try warehouse.pool.read({ db in try RunLedger.loadedFile(db, fileName: fileName, sha256: fingerprint.sha256) }) {
                 outcome.status = .duplicate
                 outcome.message = "already loaded as \(earlier.path) (etl_file \(earlier.id)); nothing to do"
                 if let runID {

@@ -189,7 +189,7 @@ public enum AmountParser {
         case .signInParentheses: "a negative amount takes a minus sign or parentheses, not both"
         case .unbalancedParentheses: "parentheses must enclose the whole amount"
         case .grouping: "commas must split the pounds into groups of three digits, such as 1,250,000.00"
-        case .decimalComma: "the comma looks like a decimal comma; pence follow a point, such as 1.50"
+        case .decimalComma: "the comma looks like a decimal comma (pence follow a point, as in 1.50)"
         case .pointWithoutPounds: "a digit must come before the decimal point, such as 0.50"
         case .pointWithoutPence: "the decimal point must be followed by pence, such as 100.00"
         case .decimals(let places):
@@ -209,7 +209,7 @@ public enum AmountParser {
         }
         let words = text.split { !$0.isASCII || !$0.isLetter }
         if words.contains(where: { currencyCodes.contains($0.uppercased()) }) {
-            return "a currency code is not part of an amount; write £ or nothing"
+            return "a currency code is not part of an amount (write £ or nothing)"
         }
         if let reason = ValueError.strayCharacterReason(in: text) { return reason }
         if bytes.enumerated().contains(where: { $1 == 0xA3 && ($0 == 0 || bytes[$0 - 1] != 0xC2) }) {

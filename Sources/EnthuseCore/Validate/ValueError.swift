@@ -46,7 +46,7 @@ extension ValueError {
             return "spaces inside the value are not accepted"
         }
         if text.contains(where: { $0 == "\u{2212}" || $0 == "\u{2013}" || $0 == "\u{2014}" }) {
-            return "the minus sign is a typographic dash; write a hyphen-minus (-)"
+            return "the minus sign is a typographic dash, not a hyphen-minus (-)"
         }
         return nil
     }
