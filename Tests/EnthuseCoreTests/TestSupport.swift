@@ -64,11 +64,12 @@ final class Scratch {
         try Warehouse.openReadOnly(path: warehouse).read(body)
     }
 
-    /// A stable text dump of the given tables, for comparing two warehouses.
+    /// A stable text dump of the given tables (or SELECT queries), for comparing two warehouses.
     func dump(_ tables: [String]) throws -> String {
         try read { db in
             try tables.map { table in
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2, 3")
+                let sql = table.hasPrefix("SELECT") ? table : "SELECT * FROM \(table)"
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY 1, 2, 3")
                 return table + "\n" + rows.map { $0.description }.joined(separator: "\n")
             }.joined(separator: "\n")
         }

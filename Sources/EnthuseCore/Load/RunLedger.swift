@@ -4,7 +4,15 @@ import GRDB
 /// Writes the run ledger (`etl_run`, `etl_file`, `etl_reject`): what each run did to each file.
 enum RunLedger {
     /// Starts a run and commits it at once, so a run that dies still shows as started.
+    ///
+    /// Called under the run lock, so a run still marked running is one whose process died: it is
+    /// closed as failed (its unfinished file was rolled back by SQLite).
     static func startRun(_ db: Database, inbox: String, versions: String) throws -> Int64 {
+        try db.execute(sql: """
+            UPDATE etl_run SET status = 'failed',
+                   message = 'the run ended without finishing (killed or crashed); the file it was loading was rolled back'
+            WHERE status = 'running'
+            """)
         try db.execute(sql: "INSERT INTO etl_run (started, status, versions, inbox) VALUES (?, 'running', ?, ?)",
                        arguments: [Timestamp.now(), versions, inbox])
         return db.lastInsertedRowID

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import Testing
+@testable import EnthuseCore
+
+@Suite("Crash safety")
+struct CrashSafetyTests {
+    @Test func killingTheLoaderMidFileLeavesTheWarehouseAsBeforeAndTheNextRunLoadsIt() throws {
+        // Given a warehouse holding one small snapshot, and a large snapshot waiting in the inbox
+        let scratch = try Scratch()
+        try scratch.write("edubasealldata20190101.csv", text: TinyRegister.file([TinyRegister.row(urn: 100001, name: "Before School")]))
+        try scratch.run()
+        let before = try scratch.dump(["dim_school", "stg_school_register", "SELECT * FROM etl_file WHERE status <> 'duplicate'"])
+        let rows = (0..<20_000).map { TinyRegister.row(urn: 200_000 + $0, name: "School number \($0)") }
+        try scratch.write("edubasealldata20200101.csv", text: TinyRegister.file(rows))
+
+        // When the loader is killed with SIGKILL part-way through that file
+        let process = Process()
+        process.executableURL = Project.executable
+        process.arguments = ["run", "--inbox", scratch.inbox.path, "--warehouse", scratch.warehouse]
+        process.currentDirectoryURL = Project.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try waitForRunToStart(scratch, runID: 2)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(process.isRunning, "the load finished before it could be killed; make the file larger")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        // Then the warehouse is intact and exactly as before that file
+        try scratch.read { (db: Database) throws in
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+        }
+        #expect(try scratch.dump(["dim_school", "stg_school_register", "SELECT * FROM etl_file WHERE status <> 'duplicate'"]) == before)
+
+        // And the next run closes the dead run and loads the file whole
+        let report = try scratch.run()
+        #expect(report.files.map(\.status) == [.duplicate, .loaded])
+        #expect(report.files[1].rowsLoaded == 20_000)
+        try scratch.read { (db: Database) throws in
+            #expect(try String.fetchAll(db, sql: "SELECT status FROM etl_run ORDER BY id") == ["succeeded", "failed", "succeeded"])
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM dim_school WHERE is_current") == 20_001)
+        }
+    }
+
+    private func waitForRunToStart(_ scratch: Scratch, runID: Int) throws {
+        for _ in 0..<200 {
+            if let count = try? Warehouse.openReadOnly(path: scratch.warehouse).read({ db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM etl_run WHERE id = ?", arguments: [runID])
+            }), count == 1 { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Issue.record("the run never started")
+    }
+}
