@@ -10,6 +10,8 @@ public struct PipelineCatalog: Sendable {
     /// The directory that relative paths in pipeline files start from (the pipelines directory's
     /// parent: the project root).
     public let projectRoot: URL
+    /// Reference data (`reference/*.csv` beside the pipeline files), loaded as `ref_*` tables.
+    public let referenceDirectory: URL
     private let patterns: [String: WholePattern]
 
     /// Reads every `*.yaml` in `directory` and checks them against each other and the project.
@@ -30,12 +32,14 @@ public struct PipelineCatalog: Sendable {
         for name in names {
             definitions.append(try PipelineDefinition.load(path: directoryURL.appendingPathComponent(name).path))
         }
-        try self.init(definitions: definitions, projectRoot: directoryURL.deletingLastPathComponent())
+        try self.init(definitions: definitions, projectRoot: directoryURL.deletingLastPathComponent(),
+                      referenceDirectory: directoryURL.appendingPathComponent("reference"))
     }
 
     /// Checks already-parsed definitions (tests build them in memory).
-    public init(definitions: [PipelineDefinition], projectRoot: URL) throws(PipelineConfigurationError) {
+    public init(definitions: [PipelineDefinition], projectRoot: URL, referenceDirectory: URL) throws(PipelineConfigurationError) {
         self.projectRoot = projectRoot
+        self.referenceDirectory = referenceDirectory
         var bySource: [String: PipelineDefinition] = [:]
         var patterns: [String: WholePattern] = [:]
         for definition in definitions {

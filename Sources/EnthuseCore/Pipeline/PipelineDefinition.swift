@@ -135,4 +135,6 @@ public enum FieldType: String, Sendable, CaseIterable {
     case integer
     case decimal
     case date
+    /// Money in pounds as accountants write it (`£1,250.00`, `(1,000.00)`), stored as integer pence.
+    case pence
 }

@@ -83,12 +83,10 @@ struct FileLoader {
                 try readRecords(db, &loaded, pipeline: pipeline, encoding: encoding, runID: run, fileID: fileID, writer: writer)
                 if let refusal = thresholdRefusal(loaded, pipeline: pipeline) { throw refusal }
                 if let transform = pipeline.transform {
-                    do {
-                        try SQLScript(url: projectRoot.appendingPathComponent(transform))
-                            .run(db, parameters: fileValues + [("etl_file_id", .integer(fileID)), ("source_file", .text(loaded.fileName))])
-                    } catch let error as DatabaseError where !error.isWarehouseIOError {
-                        throw FileRejection(reason: "the transform \(transform) failed: \(error.message ?? "\(error)"); nothing of the file was loaded", line: nil)
-                    }
+                    try runTransform(db, transform, &loaded, staging: pipeline.staging, parameters: fileValues + [
+                        ("etl_file_id", .integer(fileID)), ("source_file", .text(loaded.fileName)), ("source", .text(pipeline.source)),
+                    ], runID: run, fileID: fileID)
+                    if let refusal = thresholdRefusal(loaded, pipeline: pipeline) { throw refusal }
                 }
                 try RunLedger.updateCounts(db, fileID: fileID, loaded)
                 return commits ? .commit : .rollback
@@ -96,6 +94,36 @@ struct FileLoader {
             return loaded
         }
         outcome = result
+    }
+
+    /// Runs the pipeline's transform SQL. Rows it refuses (a rule that needs the warehouse, such as
+    /// "the funder must be known") are written by the SQL into `temp.transform_reject (line, field,
+    /// value, reason)`; they become `etl_reject` rows and move from loaded to rejected.
+    private func runTransform(_ db: Database, _ transform: String, _ outcome: inout FileOutcome, staging: String,
+                              parameters: [(String, FieldValue)], runID: Int64, fileID: Int64) throws {
+        try db.execute(sql: """
+            CREATE TEMP TABLE IF NOT EXISTS transform_reject (line INTEGER, field TEXT, value TEXT, reason TEXT NOT NULL);
+            DELETE FROM temp.transform_reject;
+            """)
+        do {
+            try SQLScript(url: projectRoot.appendingPathComponent(transform)).run(db, parameters: parameters)
+        } catch let error as DatabaseError where !error.isWarehouseIOError {
+            throw FileRejection(reason: "the transform \(transform) failed: \(error.message ?? "\(error)"); nothing of the file was loaded", line: nil)
+        }
+        let rejects = try Row.fetchAll(db, sql: "SELECT line, field, value, reason FROM temp.transform_reject ORDER BY line")
+        var lines = Set<Int>()
+        for row in rejects {
+            let reject = RowReject(line: row["line"], field: row["field"], value: row["value"], reason: row["reason"])
+            // The raw record is the staged row (the transform sees typed values, not the file's text).
+            let staged = try Row.fetchOne(db, sql: "SELECT * FROM \(staging.quotedDatabaseIdentifier) WHERE etl_file_id = ? AND line = ?", arguments: [fileID, reject.line])
+            let raw = staged.map { row in row.columnNames.filter { $0 != "etl_file_id" && $0 != "line" }.map { CSVText.quoted((row[$0] as DatabaseValue).text ?? "") }.joined(separator: ",") }
+            try RunLedger.insertReject(db, runID: runID, fileID: fileID, file: outcome.fileName, reject: reject, raw: raw)
+            onReject?(reject)
+            if outcome.sampleRejects.count < Self.sampleRejectLimit { outcome.sampleRejects.append(reject) }
+            if let line = reject.line { lines.insert(line) }
+        }
+        outcome.rowsLoaded -= lines.count
+        outcome.rowsRejected += lines.count
     }
 
     /// Reads every record: the header is found, bound and checked, then each row is validated and

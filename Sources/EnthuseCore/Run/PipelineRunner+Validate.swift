@@ -19,6 +19,7 @@ extension PipelineRunner {
         let lock = try RunLock(warehousePath: path)
         defer { withExtendedLifetime(lock) {} }
         let warehouse = try Warehouse(path: path, schemas: catalog.projectRoot.appendingPathComponent("schemas"))
+        if scratch != nil { try ReferenceSeeds.load(directory: catalog.referenceDirectory, into: warehouse) }
         var outcomes: [FileOutcome] = []
         var unclaimed: [String] = []
         for path in paths {

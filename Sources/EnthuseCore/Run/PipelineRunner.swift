@@ -51,6 +51,8 @@ public struct PipelineRunner {
         defer { withExtendedLifetime(lock) {} }
         let (claimed, unclaimed) = try plan(inbox: inbox)
         let warehouse = try openWarehouse()
+        let seeds = try withWarehouseErrors { try ReferenceSeeds.load(directory: catalog.referenceDirectory, into: warehouse) }
+        if !seeds.isEmpty { logger.notice("reference data reloaded", metadata: ["tables": "\(seeds.joined(separator: ", "))"]) }
         let runID = try warehouse.pool.write { db in
             try RunLedger.startRun(db, inbox: inbox, versions: try versions(warehouse))
         }

@@ -86,6 +86,11 @@ struct CompiledRule {
             case let .success(number): return checkRange(number, bytes).map { .real(number) }
             case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
             }
+        case .pence:
+            switch AmountParser.parsePence(bytes) {
+            case let .success(pence): return .success(.integer(pence))
+            case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
+            }
         case .date:
             switch DateParser.parse(bytes, as: rule.dateFormat!) {
             case let .success(date): return .success(.text(date.text))
