@@ -19,7 +19,14 @@ struct PipelineDefinitionTests {
 
     @Test func everyPipelineOfTheProjectLoads() throws {
         let catalog = try Project.catalog()
-        #expect(catalog.pipelines.map(\.source).starts(with: ["school_register", "school_links"]))
+        let order = catalog.pipelines.map(\.source)
+        #expect(Set(order).isSuperset(of: ["school_register", "school_links", "contributions_csv"]))
+        // Dependencies load first
+        for pipeline in catalog.pipelines {
+            for dependency in pipeline.dependsOn {
+                #expect(order.firstIndex(of: dependency)! < order.firstIndex(of: pipeline.source)!)
+            }
+        }
     }
 
     @Test func minimalDefinitionParsesWithDefaults() throws {
