@@ -13,10 +13,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The directory of files to load.")
     var inbox: String
 
+    @Option(help: "Append one JSON line per file to this file as soon as the file is finished with (committed or rejected).")
+    var manifest: String?
+
     func run() throws {
         try exitingOnFailure {
             var runner = PipelineRunner(catalog: try options.catalog(), warehousePath: options.warehouse, logger: options.logger())
             runner.progress = ProgressLine.reporter()
+            if let manifest {
+                let writer = try ManifestWriter(path: manifest)
+                runner.onFileFinished = { writer.append($0.manifestLine) }
+            }
             let report = try runner.run(inbox: inbox)
             print(report.summary)
             return report.exitCode

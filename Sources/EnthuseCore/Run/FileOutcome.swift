@@ -1,3 +1,5 @@
+import Foundation
+
 /// What happened to one inbox file: the load report that the run summary, the ledger and the
 /// nightly wrapper's archive/quarantine decision are made from.
 public struct FileOutcome: Sendable, Equatable {
@@ -46,5 +48,18 @@ public struct RowReject: Sendable, Equatable {
         text += reason
         if let value { text += " (found '\(value)')" }
         return text
+    }
+}
+
+extension FileOutcome {
+    /// One JSON object on one line, for `enthuse run --manifest`.
+    public var manifestLine: String {
+        let object: [String: Any] = [
+            "path": path, "file_name": fileName, "source": source, "status": status.rawValue,
+            "rows_read": rowsRead, "rows_loaded": rowsLoaded, "rows_rejected": rowsRejected,
+            "sha256": sha256, "message": message ?? NSNull(),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -12,6 +12,9 @@ public struct PipelineRunner {
     public let warehousePath: String
     public let logger: Logger
     public var progress: (@Sendable (String, Int, Int) -> Void)?
+    /// Called after each file is finished with (its load committed, or its rejection recorded):
+    /// the nightly wrapper archives or quarantines a file only once it is listed.
+    public var onFileFinished: ((FileOutcome) -> Void)?
 
     public init(catalog: PipelineCatalog, warehousePath: String, logger: Logger) {
         self.catalog = catalog
@@ -65,6 +68,7 @@ public struct PipelineRunner {
             for file in claimed {
                 let outcome = try withWarehouseErrors { try loader.load(path: file.path, pipeline: file.pipeline, captures: file.captures) }
                 log(outcome)
+                onFileFinished?(outcome)
                 if outcome.status == .loaded { changed.insert(outcome.source) }
                 report.files.append(outcome)
             }
