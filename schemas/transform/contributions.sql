@@ -68,7 +68,7 @@ SELECT e.ref, f.file_name, e.line, e.funder_id, e.round, e.kind, e.entry_date, e
          || CASE WHEN e.round IS NOT k.round THEN 'round (' || e.round || ' not ' || k.round || ') ' ELSE '' END
          || CASE WHEN e.kind IS NOT k.kind THEN 'kind (' || e.kind || ' not ' || k.kind || ') ' ELSE '' END
          || CASE WHEN e.entry_date IS NOT k.entry_date THEN 'date (' || e.entry_date || ' not ' || k.entry_date || ') ' ELSE '' END
-         || CASE WHEN e.amount_pence IS NOT k.amount_pence THEN 'amount (' || e.amount_pence || ' not ' || k.amount_pence || ' pence) ' ELSE '' END)
+         || CASE WHEN e.amount_pence IS NOT k.amount_pence THEN 'amount (' || (CASE WHEN e.amount_pence < 0 THEN '-' ELSE '' END || printf('£%,d.%02d', abs(e.amount_pence) / 100, abs(e.amount_pence) % 100)) || ' not ' || (CASE WHEN k.amount_pence < 0 THEN '-' ELSE '' END || printf('£%,d.%02d', abs(k.amount_pence) / 100, abs(k.amount_pence) % 100)) || ') ' ELSE '' END)
 FROM temp.ranked_entry e
 JOIN temp.ranked_entry k ON k.ref = e.ref AND k.seq = 1
 JOIN etl_file f ON f.id = e.etl_file_id

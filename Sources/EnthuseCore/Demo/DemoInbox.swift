@@ -16,11 +16,14 @@ public struct DemoInbox {
     @discardableResult
     public func write(to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try RegisterDemo(seed: seed).write(to: directory)
+        return try RegisterDemo(seed: seed).write(to: directory) + FundingDemo().write(to: directory)
     }
 
     /// Row counts of the warehouse's main tables: what the demo loaded.
-    public static let summaryTables = ["dim_school", "school_lineage", "school_register_anomaly", "etl_reject"]
+    public static let summaryTables = [
+        "dim_school", "school_lineage", "school_register_anomaly", "fct_contribution", "contribution_conflict",
+        "mart_funding_round", "mart_funding_issue", "etl_reject",
+    ]
 
     /// One line per summary table: `table: N rows`.
     public static func describe(warehouse path: String) throws -> [String] {

@@ -18,6 +18,7 @@ public final class CSVRecordSource: RecordSource {
     public var fieldCount: Int { reader.fieldCount }
     public var recordProblem: String? { reader.recordProblem }
     public var bytesRead: Int { reader.bytesRead }
+    public var fixedHeader: [String]? { nil }
 
     public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
         reader.withField(index) { bytes in

@@ -18,6 +18,9 @@ public protocol RecordSource: AnyObject {
     func rawText(masking masked: Set<Int>) -> String
     /// Bytes consumed so far, for progress.
     var bytesRead: Int { get }
+    /// The field names when the format fixes them (XML field paths); nil when the header is a row
+    /// of the file to be found (CSV, spreadsheets).
+    var fixedHeader: [String]? { get }
 }
 
 /// A field whose bytes are not text in the file's encoding.

@@ -55,10 +55,10 @@ public struct PipelineCatalog: Sendable {
             for dependency in definition.dependsOn where !definitions.contains(where: { $0.source == dependency }) {
                 throw PipelineConfigurationError(file: definition.definitionPath, line: nil, message: "depends_on names '\(dependency)', which no pipeline file defines")
             }
-            for path in [definition.transform].compactMap({ $0 }) + definition.refresh.filter({ $0.hasSuffix(".sql") }) {
+            for path in [definition.transform, definition.files.schema].compactMap({ $0 }) + definition.refresh.filter({ $0.hasSuffix(".sql") }) {
                 let url = projectRoot.appendingPathComponent(path)
                 if !FileManager.default.fileExists(atPath: url.path) {
-                    throw PipelineConfigurationError(file: definition.definitionPath, line: nil, message: "the SQL file '\(path)' does not exist (paths start at \(projectRoot.path))")
+                    throw PipelineConfigurationError(file: definition.definitionPath, line: nil, message: "the file '\(path)' does not exist (paths start at \(projectRoot.path))")
                 }
             }
             for step in definition.refresh where !step.hasSuffix(".sql") && RefreshStep(rawValue: step) == nil {

@@ -9,7 +9,7 @@ extension PipelineDefinition {
             "source", "description", "files", "depends_on", "freshness_days", "reject_threshold",
             "personal_columns", "columns", "staging", "transform", "refresh",
         ],
-        "files": ["pattern", "date", "format", "encoding"],
+        "files": ["pattern", "date", "format", "encoding", "schema", "record"],
         "column": [
             "header", "synonyms", "type", "required", "optional", "pattern", "values", "range",
             "format", "placeholders", "max_length",

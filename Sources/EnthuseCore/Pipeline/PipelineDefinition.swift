@@ -62,18 +62,29 @@ public struct FileSelection: Sendable, Equatable {
     public var dateCapture: String?
     public var format: FileFormat
     public var encoding: EncodingPolicy
+    /// For XML: the XSD every file is validated against while it streams (path from the project
+    /// root).
+    public var schema: String?
+    /// For XML: the element that is one record (`Entry`).
+    public var record: String?
 
-    public init(pattern: String, dateCapture: String? = nil, format: FileFormat, encoding: EncodingPolicy = .detect) {
+    public init(pattern: String, dateCapture: String? = nil, format: FileFormat, encoding: EncodingPolicy = .detect,
+                schema: String? = nil, record: String? = nil) {
         self.pattern = pattern
         self.dateCapture = dateCapture
         self.format = format
         self.encoding = encoding
+        self.schema = schema
+        self.record = record
     }
 }
 
 /// The physical format a pipeline reads.
 public enum FileFormat: String, Sendable, CaseIterable {
     case csv
+    /// XML, one record per occurrence of `files.record`, fields picked by path (the column's
+    /// `header`), validated against `files.schema`.
+    case xml
 }
 
 /// How the bytes of a text file are decoded.

@@ -67,11 +67,20 @@ struct YAMLReader {
         if let dateCapture, !captures.contains(dateCapture) {
             throw error(try map.required("date"), "files.date names the capture '\(dateCapture)', but files.pattern has no (?<\(dateCapture)>…) group")
         }
-        return FileSelection(
+        let selection = FileSelection(
             pattern: pattern,
             dateCapture: dateCapture,
             format: try enumeration(map.required("format"), what: "files.format"),
-            encoding: try map.optional("encoding").map { node throws(Failure) in try enumeration(node, what: "files.encoding") } ?? .detect)
+            encoding: try map.optional("encoding").map { node throws(Failure) in try enumeration(node, what: "files.encoding") } ?? .detect,
+            schema: try map.optional("schema").map { node throws(Failure) in try string(node, what: "files.schema") },
+            record: try map.optional("record").map { node throws(Failure) in try string(node, what: "files.record") })
+        if selection.format == .xml && selection.record == nil {
+            throw error(node, "an xml pipeline needs files.record, the element that is one record")
+        }
+        if selection.format != .xml, let extra = map.optional("record") ?? map.optional("schema") {
+            throw error(extra, "files.record and files.schema apply to xml files only")
+        }
+        return selection
     }
 
     private func column(name: String, _ node: Node) throws(Failure) -> ColumnRule {

@@ -54,8 +54,9 @@ struct FileLoader {
                 }
                 return outcome
             }
-            let encoding = try Self.encoding(of: fingerprint, policy: pipeline.files.encoding)
-            outcome.encoding = encoding.rawValue
+            // XML declares its own encoding, which libxml2 reads.
+            let encoding = pipeline.files.format == .xml ? nil : try Self.encoding(of: fingerprint, policy: pipeline.files.encoding)
+            outcome.encoding = encoding?.rawValue ?? "xml"
             try loadInOneTransaction(&outcome, pipeline: pipeline, fileValues: fileValues, encoding: encoding)
         } catch let rejection as FileRejection {
             outcome.status = .rejected
@@ -73,7 +74,7 @@ struct FileLoader {
     // MARK: - The load transaction
 
     private func loadInOneTransaction(_ outcome: inout FileOutcome, pipeline: PipelineDefinition,
-                                      fileValues: [(String, FieldValue)], encoding: DetectedEncoding) throws {
+                                      fileValues: [(String, FieldValue)], encoding: DetectedEncoding?) throws {
         let result = try warehouse.pool.writeWithoutTransaction { db -> FileOutcome in
             var loaded = outcome
             try db.inTransaction(.immediate) {
@@ -129,13 +130,13 @@ struct FileLoader {
     /// Reads every record: the header is found, bound and checked, then each row is validated and
     /// either staged (when `writer` is given) or recorded as a reject.
     private func readRecords(_ db: Database, _ outcome: inout FileOutcome, pipeline: PipelineDefinition,
-                             encoding: DetectedEncoding, runID: Int64, fileID: Int64, writer: StagingWriter?) throws {
-        let source = try CSVRecordSource(path: outcome.path, encoding: encoding)
-        let binding = try findHeader(source, pipeline: pipeline)
-        outcome.ignoredColumns = binding.ignored
-        var validator = try RowValidator(pipeline: pipeline, binding: binding)
-        var lastProgress = 0
+                             encoding: DetectedEncoding?, runID: Int64, fileID: Int64, writer: StagingWriter?) throws {
         do {
+            let source = try openSource(path: outcome.path, pipeline: pipeline, encoding: encoding)
+            let binding = try findHeader(source, pipeline: pipeline)
+            outcome.ignoredColumns = binding.ignored
+            var validator = try RowValidator(pipeline: pipeline, binding: binding)
+            var lastProgress = 0
             while try source.next() {
                 outcome.rowsRead += 1
                 var problems: [RowProblem] = []
@@ -163,30 +164,43 @@ struct FileLoader {
                     progress(outcome.fileName, outcome.rowsRead, source.bytesRead)
                 }
             }
-        } catch let error as CSVError {
-            throw FileRejection(reason: error.description + "; nothing of the file was loaded", line: nil)
-        }
-        if outcome.rowsRead == 0 {
-            throw FileRejection(reason: "the file has a header but no rows; a real export always has rows, so nothing was loaded", line: source.line)
-        }
-    }
-
-    /// The header is the first record that carries every column the pipeline needs; title and
-    /// blank rows above it are skipped (up to 20 of them).
-    private func findHeader(_ source: CSVRecordSource, pipeline: PipelineDefinition) throws -> HeaderBinding {
-        var best: (header: [String], line: Int, matches: Int)?
-        do {
-            for _ in 0..<20 {
-                guard try source.next() else { break }
-                let header = (0..<source.fieldCount).map { index in
-                    (try? source.withUTF8Field(index) { String(decoding: $0, as: UTF8.self) }.get()) ?? ""
-                }
-                if case let .success(binding) = HeaderBinding.bind(header: header, to: pipeline) { return binding }
-                let matches = HeaderBinding.matches(header: header, pipeline: pipeline)
-                if best == nil || matches > best!.matches { best = (header, source.line, matches) }
+            if outcome.rowsRead == 0 {
+                throw FileRejection(reason: "the file has no records; a real export always has some, so nothing was loaded", line: source.line == 0 ? nil : source.line)
             }
         } catch let error as CSVError {
             throw FileRejection(reason: error.description + "; nothing of the file was loaded", line: nil)
+        } catch let error as XMLReadError {
+            throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
+        }
+    }
+
+    /// The extract stage's reader for the pipeline's format.
+    private func openSource(path: String, pipeline: PipelineDefinition, encoding: DetectedEncoding?) throws -> any RecordSource {
+        switch pipeline.files.format {
+        case .csv:
+            return try CSVRecordSource(path: path, encoding: encoding ?? .utf8)
+        case .xml:
+            let schema = try pipeline.files.schema.map { try SchemaCache.schema(path: projectRoot.appendingPathComponent($0).path) }
+            return try XMLRecordSource(path: path, schema: schema, recordElement: pipeline.files.record!, fieldPaths: pipeline.columns.map(\.header))
+        }
+    }
+
+    /// The header is fixed by the format (XML field paths), or it is the first record that
+    /// carries every column the pipeline needs; title and blank rows above it are skipped (up to
+    /// 20 of them).
+    private func findHeader(_ source: any RecordSource, pipeline: PipelineDefinition) throws -> HeaderBinding {
+        if let header = source.fixedHeader {
+            return try HeaderBinding.bind(header: header, to: pipeline).get()
+        }
+        var best: (header: [String], line: Int, matches: Int)?
+        for _ in 0..<20 {
+            guard try source.next() else { break }
+            let header = (0..<source.fieldCount).map { index in
+                (try? source.withUTF8Field(index) { String(decoding: $0, as: UTF8.self) }.get()) ?? ""
+            }
+            if case let .success(binding) = HeaderBinding.bind(header: header, to: pipeline) { return binding }
+            let matches = HeaderBinding.matches(header: header, pipeline: pipeline)
+            if best == nil || matches > best!.matches { best = (header, source.line, matches) }
         }
         guard let best else {
             throw FileRejection(reason: "the file is empty; expected a header row and data", line: nil)
@@ -197,7 +211,7 @@ struct FileLoader {
         throw FileRejection(reason: missing.description, line: best.line)
     }
 
-    private func rawText(_ source: CSVRecordSource, binding: HeaderBinding) -> String {
+    private func rawText(_ source: any RecordSource, binding: HeaderBinding) -> String {
         if !binding.personalIndexes.isEmpty && source.fieldCount != binding.width {
             return "«withheld: the record's fields do not line up with the header, so its personal-data columns cannot be masked; see the quarantined file»"
         }
@@ -224,10 +238,10 @@ struct FileLoader {
             try db.inTransaction(.immediate) {
                 let run = try runID ?? RunLedger.startRun(db, inbox: "(dry run)", versions: "{}")
                 let fileID = try RunLedger.insertFile(db, refused, runID: run)
-                if let encoding = refused.encoding.flatMap(DetectedEncoding.init(rawValue:)), commits {
+                if let encoding = refused.encoding, commits {
                     // The replay stops where the first pass stopped: at the same file-level problem.
                     // (A dry run has already reported each row through onReject.)
-                    try? readRecords(db, &refused, pipeline: pipeline, encoding: encoding, runID: run, fileID: fileID, writer: nil)
+                    try? readRecords(db, &refused, pipeline: pipeline, encoding: DetectedEncoding(rawValue: encoding), runID: run, fileID: fileID, writer: nil)
                 }
                 refused.rowsLoaded = 0
                 let fileReject = RowReject(line: rejection.line, field: nil, value: nil, reason: rejection.reason)
