@@ -9,13 +9,14 @@ DELETE FROM stg_contribution
 WHERE etl_file_id IN (SELECT id FROM etl_file WHERE status = 'superseded' AND source = :source AND file_date = :file_date);
 
 -- 2. Resolve each entry's funder from the id and the name finance typed: canonical ids, then
---    aliases, then names the funder has had. An id and a name that point at two different
+--    aliases, then names the funder has had (a name may also be typed as an id: GSK, BP). An id and a name that point at two different
 --    funders are a problem, not a guess.
 UPDATE stg_contribution
 SET funder_id = coalesce(
         (SELECT funder_id FROM ref_funders WHERE funder_id = upper(trim(stg_contribution.funder_code))),
         (SELECT funder_id FROM ref_funder_aliases WHERE alias = trim(stg_contribution.funder_code)),
         (SELECT funder_id FROM ref_funders WHERE lower(name) = lower(trim(stg_contribution.funder_name))),
+        (SELECT funder_id FROM ref_funders WHERE funder_id = upper(trim(stg_contribution.funder_name))),
         (SELECT funder_id FROM ref_funder_aliases WHERE alias = trim(stg_contribution.funder_name)),
         (SELECT funder_id FROM ref_funder_names WHERE lower(name) = lower(trim(stg_contribution.funder_name))))
 WHERE etl_file_id = :etl_file_id;
@@ -27,6 +28,7 @@ SET problem = CASE
         || ': add it to pipelines/reference/funders.csv or funder_aliases.csv, or correct the ledger'
     WHEN funder_name IS NOT NULL AND coalesce(
             (SELECT funder_id FROM ref_funders WHERE lower(name) = lower(trim(funder_name))),
+            (SELECT funder_id FROM ref_funders WHERE funder_id = upper(trim(funder_name))),
             (SELECT funder_id FROM ref_funder_aliases WHERE alias = trim(funder_name)),
             (SELECT funder_id FROM ref_funder_names WHERE lower(name) = lower(trim(funder_name))),
             funder_id) <> funder_id THEN
