@@ -52,10 +52,12 @@ enum RunLedger {
                              file.encoding, Timestamp.now(), fileID])
     }
 
-    /// Records one refused row (or, with no line, a refused file).
+    /// Records one refused row (or, with no line, a refused file). Anything in the value or the raw
+    /// text that looks like an e-mail address is masked, whichever column it stood in.
     static func insertReject(_ db: Database, runID: Int64, fileID: Int64, file: String, reject: RowReject, raw: String?) throws {
         try db.cachedStatement(sql: "INSERT INTO etl_reject (run_id, file_id, file, line, field, value, reason, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [runID, fileID, file, reject.line, reject.field, reject.value, reject.reason, raw])
+            .execute(arguments: [runID, fileID, file, reject.line, reject.field, reject.value.map(Pseudonymiser.maskingEmails),
+                                 Pseudonymiser.maskingEmails(in: reject.reason), raw.map(Pseudonymiser.maskingEmails)])
     }
 }
 

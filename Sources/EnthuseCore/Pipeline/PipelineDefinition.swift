@@ -148,4 +148,9 @@ public enum FieldType: String, Sendable, CaseIterable {
     case date
     /// Money in pounds as accountants write it (`£1,250.00`, `(1,000.00)`), stored as integer pence.
     case pence
+    /// Yes or no (`Y`/`N`, `Yes`/`No`, `Present`/`Absent`, `1`/`0`, `TRUE`/`FALSE`), stored as 1 or 0.
+    case boolean
+    /// An e-mail address, stored only as its keyed hash (``Pseudonymiser``); the column is masked
+    /// in every reject's raw text.
+    case pseudonym
 }

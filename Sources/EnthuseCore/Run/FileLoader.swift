@@ -135,7 +135,8 @@ struct FileLoader {
             let source = try openSource(path: outcome.path, pipeline: pipeline, encoding: encoding)
             let binding = try findHeader(source, pipeline: pipeline)
             outcome.ignoredColumns = binding.ignored
-            var validator = try RowValidator(pipeline: pipeline, binding: binding)
+            let pseudonymiser = pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil
+            var validator = try RowValidator(pipeline: pipeline, binding: binding, pseudonymiser: pseudonymiser)
             var lastProgress = 0
             while try source.next() {
                 outcome.rowsRead += 1

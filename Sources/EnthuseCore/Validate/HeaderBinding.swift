@@ -32,7 +32,8 @@ public struct HeaderBinding: Sendable, Equatable {
         }
         guard missing.isEmpty else { return .failure(MissingColumns(names: missing)) }
         let personalKeys = Set(pipeline.personalColumns.map(normalise))
-        var personal = Set<Int>()
+        // Pseudonymised columns are personal data too: masked in every raw text.
+        var personal = Set(zip(pipeline.columns, indexes).compactMap { column, index in column.type == .pseudonym ? index : nil })
         var ignored: [String] = []
         for (index, name) in header.enumerated() where !used.contains(index) {
             if personalKeys.contains(normalise(name)) { personal.insert(index) } else { ignored.append(name) }

@@ -10,8 +10,8 @@ public struct RowValidator {
     public private(set) var values: [FieldValue]
     public private(set) var problems: [RowProblem] = []
 
-    public init(pipeline: PipelineDefinition, binding: HeaderBinding) throws {
-        rules = try zip(pipeline.columns, binding.indexes).map { try CompiledRule(rule: $0, index: $1) }
+    public init(pipeline: PipelineDefinition, binding: HeaderBinding, pseudonymiser: Pseudonymiser? = nil) throws {
+        rules = try zip(pipeline.columns, binding.indexes).map { try CompiledRule(rule: $0, index: $1, pseudonymiser: pseudonymiser) }
         width = binding.width
         values = Array(repeating: .null, count: rules.count)
     }
@@ -50,9 +50,11 @@ struct CompiledRule {
     private let pattern: WholePattern?
     private let placeholders: Set<String>
     private let values: [String: String]?
+    private let pseudonymiser: Pseudonymiser?
 
-    init(rule: ColumnRule, index: Int?) throws {
+    init(rule: ColumnRule, index: Int?, pseudonymiser: Pseudonymiser?) throws {
         self.rule = rule
+        self.pseudonymiser = pseudonymiser
         self.name = rule.name
         self.index = index
         pattern = try rule.pattern.map { try WholePattern($0) }
@@ -85,6 +87,17 @@ struct CompiledRule {
             switch NumberParser.parseDecimal(bytes) {
             case let .success(number): return checkRange(number, bytes).map { .real(number) }
             case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
+            }
+        case .boolean:
+            switch BooleanParser.parse(bytes) {
+            case let .success(flag): return .success(.integer(flag ? 1 : 0))
+            case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
+            }
+        case .pseudonym:
+            guard let pseudonymiser else { preconditionFailure("a pseudonym column needs a Pseudonymiser") }
+            switch pseudonymiser.pseudonym(ofEmail: bytes) {
+            case let .success(pseudonym): return .success(.text(pseudonym))
+            case let .failure(error): return .failure(RowProblem(field: name, value: "«masked»", reason: "expected \(error.expected)"))
             }
         case .pence:
             switch AmountParser.parsePence(bytes) {

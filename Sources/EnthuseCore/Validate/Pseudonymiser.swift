@@ -1,0 +1,57 @@
+import Crypto
+import Foundation
+
+/// Replaces personal identifiers (participant e-mail addresses) with a keyed hash at validation,
+/// so that no address reaches the warehouse, a reject, a log or a report.
+///
+/// The pseudonym is HMAC-SHA256 of the normalised address (trimmed, lower-cased) under a secret
+/// key from the environment (`ENTHUSE_PSEUDONYM_KEY`, never the repository or the command line):
+/// the same person gets the same pseudonym in every file, and nobody without the key can test a
+/// guessed address against it.
+public struct Pseudonymiser {
+    public static let environmentVariable = "ENTHUSE_PSEUDONYM_KEY"
+    private let key: SymmetricKey
+
+    public init(secret: String) throws(PipelineConfigurationError) {
+        guard secret.utf8.count >= 16 else {
+            throw PipelineConfigurationError(file: Self.environmentVariable, line: nil, message: "the pseudonymisation key must be at least 16 bytes; generate one with `openssl rand -hex 32`")
+        }
+        key = SymmetricKey(data: Data(secret.utf8))
+    }
+
+    /// The key from the environment; a configuration error (exit 78) when it is missing.
+    public static func fromEnvironment() throws(PipelineConfigurationError) -> Pseudonymiser {
+        guard let secret = ProcessInfo.processInfo.environment[environmentVariable], !secret.isEmpty else {
+            throw PipelineConfigurationError(file: environmentVariable, line: nil, message: "this pipeline pseudonymises personal data and needs a secret key: set \(environmentVariable) (e.g. `export \(environmentVariable)=$(openssl rand -hex 32)`, kept out of the repository and command lines)")
+        }
+        return try Pseudonymiser(secret: secret)
+    }
+
+    /// The pseudonym of an e-mail address, or the reason the text is not one. The reason never
+    /// repeats the text.
+    public func pseudonym(ofEmail field: UnsafeBufferPointer<UInt8>) -> Result<String, ValueError> {
+        let bytes = field.trimmingBlanks()
+        guard Self.isEmailAddress(bytes) else {
+            return .failure(ValueError(expected: "an e-mail address such as name@school.sch.uk (the value is withheld: it may be personal data)"))
+        }
+        let normalised = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        let code = HMAC<SHA256>.authenticationCode(for: normalised, using: key)
+        return .success(code.map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// One `@`, a non-empty local part, a domain with a dot, no spaces or control characters.
+    static func isEmailAddress(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 5, bytes.count <= 254, let at = bytes.firstIndex(of: 0x40), at > 0,
+              bytes.lastIndex(of: 0x40) == at else { return false }
+        let domain = bytes[(at + 1)...]
+        guard let dot = domain.lastIndex(of: 0x2E), dot > at + 1, dot < bytes.count - 1 else { return false }
+        return !bytes.contains { $0 <= 0x20 || $0 == 0x7F || $0 == 0x2C || $0 == 0x3B || $0 == 0x22 }
+    }
+
+    /// `text` with anything that looks like an e-mail address replaced by `«masked e-mail»`: the
+    /// last guard before a raw record or a value is stored in a reject.
+    public static func maskingEmails(in text: String) -> String {
+        guard text.contains("@") else { return text }
+        return text.replacing(/[^\s,;"'<>()|=]+@[^\s,;"'<>()|=]+/, with: "«masked e-mail»")
+    }
+}
