@@ -69,8 +69,8 @@ final class Scratch {
         try read { db in
             try tables.map { table in
                 let sql = table.hasPrefix("SELECT") ? table : "SELECT * FROM \(table)"
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM (\(sql)) ORDER BY 1, 2, 3")
-                return table + "\n" + rows.map { $0.description }.joined(separator: "\n")
+                let rows = try Row.fetchAll(db, sql: sql).map(\.description).sorted()
+                return table + "\n" + rows.joined(separator: "\n")
             }.joined(separator: "\n")
         }
     }

@@ -35,7 +35,6 @@ public final class CSVRecordSource: RecordSource {
 
     private func transcodeWindows1252<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
         if bytes.contains(0) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
-        guard bytes.contains(where: { $0 >= 0x80 }) else { return .success(body(bytes)) }
         switch Windows1252.decode(bytes) {
         case let .success(text):
             transcoded.removeAll(keepingCapacity: true)

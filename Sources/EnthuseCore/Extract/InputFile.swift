@@ -7,7 +7,7 @@ import Darwin
 /// A file opened read-only through POSIX `open`/`read`, so a reader can pull it in bounded chunks
 /// instead of loading it whole; the descriptor is closed when the value goes away.
 ///
-/// Its errors are `CSVError.io` because the CSV reader is its only client.
+/// Its errors are `CSVError.io`, since what it reads is CSV input (the reader and the file fingerprint).
 struct InputFile: ~Copyable {
     let path: String
     private let descriptor: Int32

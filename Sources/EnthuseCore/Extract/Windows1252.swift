@@ -5,7 +5,7 @@
 /// ```swift
 /// switch Windows1252.decode(bytes) {
 /// case .success(let text): use(text)
-/// case .failure(let undefined): reject("byte 0x\(String(undefined.value, radix: 16)) at \(undefined.offset)")
+/// case .failure(let undefined): reject(undefined.description)  // "byte 0x81 at offset 12 has no character…"
 /// }
 /// ```
 public enum Windows1252 {

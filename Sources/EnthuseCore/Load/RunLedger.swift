@@ -44,9 +44,12 @@ enum RunLedger {
         return db.lastInsertedRowID
     }
 
+    /// Writes the file's final counts. A status of 'superseded' set by its own transform (a newer
+    /// delivery for the same period was already there) is kept.
     static func updateCounts(_ db: Database, fileID: Int64, _ file: FileOutcome) throws {
         try db.execute(sql: """
-            UPDATE etl_file SET rows_read = ?, rows_loaded = ?, rows_rejected = ?, status = ?, message = ?,
+            UPDATE etl_file SET rows_read = ?, rows_loaded = ?, rows_rejected = ?,
+                                status = CASE status WHEN 'superseded' THEN status ELSE ? END, message = ?,
                                 encoding = ?, finished = ? WHERE id = ?
             """, arguments: [file.rowsRead, file.rowsLoaded, file.rowsRejected, file.status.rawValue, file.message,
                              file.encoding, Timestamp.now(), fileID])

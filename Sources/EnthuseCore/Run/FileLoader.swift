@@ -89,6 +89,9 @@ struct FileLoader {
                     ], runID: run, fileID: fileID)
                     if let refusal = thresholdRefusal(loaded, pipeline: pipeline) { throw refusal }
                 }
+                if try String.fetchOne(db, sql: "SELECT status FROM etl_file WHERE id = ?", arguments: [fileID]) == "superseded" {
+                    loaded.message = "loaded, but a newer delivery for the same period is already in the warehouse, so this one only stays in the ledger"
+                }
                 try RunLedger.updateCounts(db, fileID: fileID, loaded)
                 return commits ? .commit : .rollback
             }
