@@ -19,6 +19,11 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnFailure {
+            if (ProcessInfo.processInfo.environment[Pseudonymiser.environmentVariable] ?? "").isEmpty {
+                // Demo data only: real inboxes need a secret key of their own.
+                setenv(Pseudonymiser.environmentVariable, DemoInbox.demoPseudonymKey, 1)
+                print("pseudonymising with the fixed demo key (set \(Pseudonymiser.environmentVariable) for real data)")
+            }
             let directory = URL(fileURLWithPath: dir)
             let inbox = directory.appendingPathComponent("inbox")
             let files = try DemoInbox(seed: seed).write(to: inbox)

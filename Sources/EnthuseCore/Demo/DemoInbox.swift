@@ -7,22 +7,56 @@ import GRDB
 /// no-op.
 public struct DemoInbox {
     public let seed: UInt64
+    /// The pseudonymisation key `enthuse demo` uses when none is set: public, so for demo data only.
+    public static let demoPseudonymKey = "enthuse-demo-key-not-for-real-data"
 
-    public init(seed: UInt64 = 2008) {
+    public let scale: Scale
+
+    /// How big an inbox to write.
+    public enum Scale: String, CaseIterable, Sendable {
+        /// A few hundred schools: quick to load, easy to read.
+        case demo
+        /// A national nightly: ~50,000 establishments, ~70 partnerships of ~450 schools, ~1,000,000
+        /// attendance rows.
+        case national
+
+        var establishments: Int { self == .demo ? 400 : 50_000 }
+        var partnerships: Int { self == .demo ? 6 : 70 }
+        var rowsPerRegister: Int { self == .demo ? 60 : 2_400 }
+    }
+
+    public init(seed: UInt64 = 2008, scale: Scale = .demo) {
         self.seed = seed
+        self.scale = scale
     }
 
     /// Writes the inbox into `directory` (created if needed) and returns the file names.
     @discardableResult
     public func write(to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try RegisterDemo(seed: seed).write(to: directory) + FundingDemo().write(to: directory)
+        let register = RegisterDemo(establishments: scale.establishments, seed: seed)
+        return try register.write(to: directory) + FundingDemo().write(to: directory)
+            + AttendanceDemo(seed: seed).write(to: directory, partnerships: register.demoPartnerships(count: scale.partnerships),
+                                               rowsPerRegister: scale.rowsPerRegister)
+    }
+
+    /// A register snapshot and one attendance register of `attendanceRows` rows, for benchmarks.
+    public func writeBenchmark(to directory: URL, attendanceRows: Int) throws -> [String] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let register = RegisterDemo(seed: seed)
+        let snapshot = try register.write(to: directory).filter { $0.hasPrefix("edubasealldata") }
+        for name in snapshot.dropLast() { try FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
+        let name = "attendance_EP-0001_2016-autumn_20170105.csv"
+        let partnership = register.demoPartnerships(count: 1)[0]
+        try AttendanceDemo(seed: seed).writeLargeRegister(to: directory.appendingPathComponent(name), partnership: partnership, rows: attendanceRows)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("links_edubasealldata\(RegisterDemo.snapshotDates.last!).csv"))
+        return [snapshot.last!, name]
     }
 
     /// Row counts of the warehouse's main tables: what the demo loaded.
     public static let summaryTables = [
         "dim_school", "school_lineage", "school_register_anomaly", "fct_contribution", "contribution_conflict",
-        "mart_funding_round", "mart_funding_issue", "etl_reject",
+        "mart_funding_round", "mart_funding_issue", "fct_attendance", "mart_attendance_partnership", "etl_reject",
     ]
 
     /// One line per summary table: `table: N rows`.

@@ -84,6 +84,19 @@ public struct RegisterDemo {
     static let firstNames = ["Amira", "Ben", "Chloé", "Dafydd", "Eleanor", "Femi", "Grace", "Harpreet"]
     static let lastNames = ["O’Neill", "Khan", "Smith", "Nowak", "Okafor", "Davies", "Brontë", "Patel"]
 
+    /// Partnerships of six schools each among the establishments open throughout, for the
+    /// attendance demo.
+    public func demoPartnerships(count: Int = 6) -> [AttendanceDemo.Partnership] {
+        var random = SeededRandom(seed: seed)
+        let schools = (0..<establishments).map { index in Self.makeSchool(index: index, random: &random) }
+        // Stay clear of the indexes the history changes (conversions, merger, split, cycle).
+        let steady = schools.enumerated().filter { $0.offset >= 60 && $0.offset % 41 > 6 }.map(\.element)
+        return (0..<count).map { index in
+            let members = steady[(index * 6)..<(index * 6 + 6)].map { (urn: $0.urn, name: $0.name) }
+            return AttendanceDemo.Partnership(id: String(format: "EP-%04d", 2 + index * 9), schools: Array(members), startYear: 2014 + index % 4)
+        }
+    }
+
     static func makeSchool(index: Int, random: inout SeededRandom) -> Establishment {
         let (la, laName, town, region) = random.pick(authorities)
         let kind = random.pick(kinds)
@@ -92,7 +105,7 @@ public struct RegisterDemo {
         if index == 3 { name = "École Française Jacques Prévert" }
         let open = random.chance(0.5) ? "" : random.chance(0.2) ? "01-01-1800" : String(format: "%02d-09-%04d", 1, Int.random(in: 1960...2015, using: &random))
         return Establishment(
-            urn: 100_000 + index * 97 + 13, laCode: la, laName: laName,
+            urn: 100_000 + index * 17 + 13, laCode: la, laName: laName,
             number: index % 50 == 9 ? nil : 2000 + index % 7000, name: name, type: kind.1,
             typeGroup: kind.1 == "Academy converter" ? "Academies" : "Local authority maintained schools",
             status: "Open", openDate: open, closeDate: "", phase: kind.2, lowAge: kind.3, highAge: kind.4,

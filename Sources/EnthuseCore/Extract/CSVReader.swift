@@ -183,6 +183,14 @@ public enum CSVError: Error, CustomStringConvertible, Equatable {
     /// The record starting on `line` is longer than `limit` bytes.
     case recordTooLarge(line: Int, limit: Int)
 
+    /// The line the problem starts on, when there is one.
+    public var line: Int? {
+        switch self {
+        case .io: nil
+        case .unterminatedQuote(let line), .recordTooLarge(let line, _): line
+        }
+    }
+
     public var description: String {
         switch self {
         case .io(let path, let message):

@@ -172,7 +172,7 @@ struct FileLoader {
                 throw FileRejection(reason: "the file has no records; a real export always has some, so nothing was loaded", line: source.line == 0 ? nil : source.line)
             }
         } catch let error as CSVError {
-            throw FileRejection(reason: error.description + "; nothing of the file was loaded", line: nil)
+            throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
         } catch let error as XMLReadError {
             throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
         }

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Synthetic attendance registers (sources.md §4): one per partnership and term, as people make
+/// them — UK dates, header wordings that vary, a title row now and then, e-mail addresses that
+/// are pseudonymised on the way in.
+public struct AttendanceDemo {
+    /// A partnership and the schools whose staff attend its activities.
+    public struct Partnership: Sendable {
+        public var id: String
+        public var schools: [(urn: Int, name: String)]
+        /// The autumn term the partnership's two-year plan starts in.
+        public var startYear: Int
+
+        public init(id: String, schools: [(urn: Int, name: String)], startYear: Int) {
+            self.id = id
+            self.schools = schools
+            self.startYear = startYear
+        }
+    }
+
+    static let activities: [(code: String, title: String, type: String, subject: String, hours: String)] = [
+        ("CPD-SCI-101", "Forces – practical approaches", "CPD", "Science", "2"),
+        ("CPD-MAT-102", "Reasoning in mathematics", "CPD", "Mathematics", "3"),
+        ("CPD-ENG-101", "Bridges and towers challenge", "CPD", "Engineering", "3.5"),
+        ("INS-SCI-201", "STEM Insight placement", "STEM Insight", "Science", "7"),
+        ("AMB-COM-301", "Coding with a STEM Ambassador", "STEM Ambassador visit", "Computing", "1.5"),
+        ("ENR-SCI-104", "Practical chemistry for non-specialists", "Enrichment", "Science", "3"),
+        ("ENR-DT-105", "Design and make: moving toys", "Enrichment", "Design and Technology", "2.5"),
+    ]
+    static let roles = ["Teacher", "Teacher", "Teacher", "Teaching assistant", "Subject leader", "Headteacher"]
+    static let givenInitials = Array("abcdefghjklmnprstw")
+    static let surnames = ["smith", "jones", "patel", "khan", "evans", "wood", "ward", "moore", "okafor", "nowak", "davies", "oneill"]
+    static let terms = ["autumn", "spring", "summer"]
+
+    public let seed: UInt64
+    public init(seed: UInt64 = 2008) { self.seed = seed }
+
+    /// Writes a CSV register per partnership for each of the six terms of its plan; returns the
+    /// file names.
+    @discardableResult
+    public func write(to inbox: URL, partnerships: [Partnership], rowsPerRegister: Int = 60) throws -> [String] {
+        var random = SeededRandom(seed: seed ^ 0xA77E)
+        var names: [String] = []
+        for partnership in partnerships {
+            for termIndex in 0..<6 {
+                let year = partnership.startYear + (termIndex + 2) / 3
+                let term = Self.terms[termIndex % 3]
+                let exported = ISODate(year: year, month: [1, 4, 8][termIndex % 3], day: 3 + Int.random(in: 0...20, using: &random))!
+                let name = "attendance_\(partnership.id)_\(year)-\(term)_\(String(format: "%04d%02d%02d", exported.year, exported.month, exported.day)).csv"
+                let url = inbox.appendingPathComponent(name)
+                try writeRegister(to: url, partnership: partnership, year: year, termIndex: termIndex % 3, rows: rowsPerRegister, random: &random, titled: termIndex == 1)
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    /// One large register of `rows` rows, for benchmarks and national-scale inboxes.
+    public func writeLargeRegister(to url: URL, partnership: Partnership, rows: Int) throws {
+        var random = SeededRandom(seed: seed ^ 0xB16)
+        try writeRegister(to: url, partnership: partnership, year: partnership.startYear, termIndex: 0, rows: rows, random: &random, titled: false)
+    }
+
+    private func writeRegister(to url: URL, partnership: Partnership, year: Int, termIndex: Int, rows: Int,
+                               random: inout SeededRandom, titled: Bool) throws {
+        let writer = try DemoCSVWriter(url: url, encoding: termIndex == 2 ? .utf8WithBOM : .utf8)
+        if titled { writer.row([.bare("\(partnership.id) attendance register"), .bare(""), .bare("")]) }
+        let header = termIndex == 1
+            ? ["Session date", "URN", "School", "Participant E-mail", "Role", "ACTIVITY CODE", "Activity  title", "Type of activity", "Subject", "Hours", "Attended?", "Notes"]
+            : ["Date", "School URN", "School name", "Participant email", "Participant role", "Activity code", "Activity title", "Activity type", "Subject", "Hours", "Attended"]
+        writer.row(header.map { .bare($0) })
+        let startMonth = [9, 1, 4][termIndex]
+        let attendedTokens = [["TRUE", "FALSE"], ["Y", "N"], ["Yes", "No"], ["Present", "Absent"], ["1", "0"]][Int.random(in: 0..<5, using: &random)]
+        var written = 0
+        var sessionDay = 0
+        while written < rows {
+            let activity = random.pick(Self.activities)
+            let date = ISODate(daysSinceEpoch: ISODate(year: year, month: startMonth, day: 5)!.daysSinceEpoch + sessionDay % 80)!
+            sessionDay += 3
+            // Up to a dozen participants per session, each once.
+            var seen = Set<String>()
+            for _ in 0..<min(rows - written, Int.random(in: 3...12, using: &random)) {
+                let school = random.pick(partnership.schools)
+                let email = "\(random.pick(Self.givenInitials)).\(random.pick(Self.surnames))\(Int.random(in: 1...40, using: &random))@school\(school.urn).sch.uk"
+                guard seen.insert(email).inserted else { continue }
+                var fields: [DemoCSVWriter.Field] = [
+                    .bare(String(format: "%02d/%02d/%04d", date.day, date.month, date.year)), .bare(String(school.urn)),
+                    .quoted(school.name), .bare(email), .bare(random.pick(Self.roles)), .bare(activity.code), .quoted(activity.title),
+                    .bare(activity.type), .bare(activity.subject), .bare(activity.hours),
+                    .bare(random.chance(0.88) ? attendedTokens[0] : attendedTokens[1]),
+                ]
+                if termIndex == 1 { fields.append(.bare(random.chance(0.1) ? "cover arranged" : "")) }
+                writer.row(fields)
+                written += 1
+            }
+        }
+        try writer.close()
+    }
+}
