@@ -97,7 +97,7 @@ struct AttendanceTests {
         #expect(found[3]?.hasPrefix("hours: expected a number from 0 to 24") == true)
         #expect(found[4]?.hasPrefix("attended: expected") == true)
         #expect(found[5]?.contains("session_date: expected a date as dd/MM/yyyy") == true)
-        #expect(found[6] == "urn: URN 999999 is not in the school register (dim_school); check the URN or load a newer register first")
+        #expect(found[6] == "urn: URN 999999 is not in the school register (dim_school); check the value or load its source first")
         #expect(found[7]?.hasPrefix("participant_key: expected an e-mail address") == true)
         #expect(found[8]?.contains("the record has 12 fields where the header has 11") == true)
     }

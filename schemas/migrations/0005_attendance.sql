@@ -26,23 +26,13 @@ CREATE TABLE stg_attendance (
 CREATE UNIQUE INDEX stg_attendance_session ON stg_attendance(etl_file_id, session_date, activity_code, participant_key);
 CREATE INDEX stg_attendance_term ON stg_attendance(partnership_id, term);
 
--- One row per participant per session, from the newest register of each partnership and term.
-CREATE TABLE fct_attendance (
-    partnership_id  TEXT NOT NULL,
-    term            TEXT NOT NULL,
-    urn             INTEGER NOT NULL,
-    session_date    TEXT NOT NULL,
-    participant_key TEXT NOT NULL,
-    role            TEXT,
-    activity_code   TEXT NOT NULL,
-    activity_type   TEXT NOT NULL,
-    subject         TEXT,
-    hours           REAL NOT NULL CHECK (hours >= 0 AND hours <= 24),
-    attended        INTEGER NOT NULL CHECK (attended IN (0, 1)),
-    source_file     TEXT NOT NULL,
-    PRIMARY KEY (partnership_id, term, session_date, activity_code, participant_key)
-) WITHOUT ROWID;
-CREATE INDEX fct_attendance_urn ON fct_attendance(urn);
+-- One row per participant per session, from the newest register of each partnership and term
+-- (older registers' rows are removed from staging when a newer one is applied).
+CREATE VIEW fct_attendance AS
+SELECT s.partnership_id, s.term, s.urn, s.session_date, s.participant_key, s.role, s.activity_code,
+       s.activity_type, s.subject, s.hours, s.attended, f.file_name AS source_file
+FROM stg_attendance s JOIN etl_file f ON f.id = s.etl_file_id
+WHERE f.status = 'loaded';
 
 -- One row per partnership, academic year, term, subject and activity type.
 -- academic_year: an autumn term of 2016 and the spring and summer terms of 2017 are 2016/17.

@@ -118,6 +118,9 @@ public struct ColumnRule: Sendable, Equatable {
     /// Raw values meaning "unknown": stored as NULL, never as a value.
     public var placeholders: [String]
     public var maxLength: Int?
+    /// `table.column` the value must be found in (`dim_school.urn`): checked against the warehouse
+    /// as it stood when the file's load began.
+    public var existsIn: String?
 
     public init(
         name: String, header: String, synonyms: [String] = [], type: FieldType = .text,

@@ -123,6 +123,14 @@ struct YAMLReader {
         }
         rule.placeholders = try map.optional("placeholders").map { node throws(Failure) in try stringList(node, what: "\(name).placeholders") } ?? []
         rule.maxLength = try map.optional("max_length").map { node throws(Failure) in try integer(node, what: "\(name).max_length") }
+        if let node = map.optional("exists_in") {
+            let target = try string(node, what: "\(name).exists_in")
+            let parts = target.split(separator: ".")
+            guard parts.count == 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }) else {
+                throw error(node, "\(name).exists_in must be table.column, such as dim_school.urn; found '\(target)'")
+            }
+            rule.existsIn = target
+        }
         return rule
     }
 

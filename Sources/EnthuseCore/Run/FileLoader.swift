@@ -139,7 +139,8 @@ struct FileLoader {
             let binding = try findHeader(source, pipeline: pipeline)
             outcome.ignoredColumns = binding.ignored
             let pseudonymiser = pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil
-            var validator = try RowValidator(pipeline: pipeline, binding: binding, pseudonymiser: pseudonymiser)
+            var validator = try RowValidator(pipeline: pipeline, binding: binding, pseudonymiser: pseudonymiser,
+                                             references: try Self.referenceSets(db, pipeline: pipeline))
             var lastProgress = 0
             while try source.next() {
                 outcome.rowsRead += 1
@@ -176,6 +177,27 @@ struct FileLoader {
         } catch let error as XMLReadError {
             throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
         }
+    }
+
+    /// The warehouse columns the pipeline's `exists_in` rules name, read once for the file.
+    static func referenceSets(_ db: Database, pipeline: PipelineDefinition) throws -> [String: ReferenceSet] {
+        var sets: [String: ReferenceSet] = [:]
+        for target in Set(pipeline.columns.compactMap(\.existsIn)) {
+            let parts = target.split(separator: ".").map(String.init)
+            guard try db.tableExists(parts[0]) || db.viewExists(parts[0]), try db.columns(in: parts[0]).contains(where: { $0.name == parts[1] }) else {
+                throw PipelineConfigurationError(file: pipeline.definitionPath, line: nil, message: "exists_in names \(target), which the warehouse does not have")
+            }
+            let values = try DatabaseValue.fetchAll(db, sql: "SELECT DISTINCT \(parts[1].quotedDatabaseIdentifier) FROM \(parts[0].quotedDatabaseIdentifier)").map { value -> FieldValue in
+                switch value.storage {
+                case let .int64(number): return .integer(number)
+                case let .double(number): return .real(number)
+                case let .string(text): return .text(text)
+                default: return .null
+                }
+            }
+            sets[target] = ReferenceSet(values: values)
+        }
+        return sets
     }
 
     /// The extract stage's reader for the pipeline's format.

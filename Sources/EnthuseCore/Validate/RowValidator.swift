@@ -10,8 +10,11 @@ public struct RowValidator {
     public private(set) var values: [FieldValue]
     public private(set) var problems: [RowProblem] = []
 
-    public init(pipeline: PipelineDefinition, binding: HeaderBinding, pseudonymiser: Pseudonymiser? = nil) throws {
-        rules = try zip(pipeline.columns, binding.indexes).map { try CompiledRule(rule: $0, index: $1, pseudonymiser: pseudonymiser) }
+    public init(pipeline: PipelineDefinition, binding: HeaderBinding, pseudonymiser: Pseudonymiser? = nil,
+                references: [String: ReferenceSet] = [:]) throws {
+        rules = try zip(pipeline.columns, binding.indexes).map { rule, index in
+            try CompiledRule(rule: rule, index: index, pseudonymiser: pseudonymiser, references: rule.existsIn.flatMap { references[$0] })
+        }
         width = binding.width
         values = Array(repeating: .null, count: rules.count)
     }
@@ -28,7 +31,7 @@ public struct RowValidator {
         }
         for (position, rule) in rules.enumerated() {
             guard let index = rule.index else { values[position] = .null; continue }
-            let outcome = source.withUTF8Field(index) { bytes in rule.check(bytes) }
+            let outcome = source.withUTF8Field(index) { bytes in rule.checkRemembering(bytes) }
             switch outcome {
             case let .success(.success(value)):
                 values[position] = value
@@ -51,15 +54,42 @@ struct CompiledRule {
     private let placeholders: Set<String>
     private let values: [String: String]?
     private let pseudonymiser: Pseudonymiser?
+    private let references: ReferenceSet?
+    /// Results of expensive checks (a pattern, a keyed hash, a value list) by field text: registers
+    /// repeat the same codes, names and participants on row after row.
+    private let memo: FieldMemo?
 
-    init(rule: ColumnRule, index: Int?, pseudonymiser: Pseudonymiser?) throws {
+    init(rule: ColumnRule, index: Int?, pseudonymiser: Pseudonymiser?, references: ReferenceSet? = nil) throws {
         self.rule = rule
         self.pseudonymiser = pseudonymiser
+        self.references = references
+        let expensive = rule.pattern != nil || rule.values != nil || rule.type == .pseudonym || rule.type == .text
+        memo = expensive ? FieldMemo(capacity: rule.type == .pseudonym ? 65_536 : 4_096) : nil
         self.name = rule.name
         self.index = index
         pattern = try rule.pattern.map { try WholePattern($0) }
         placeholders = Set(rule.placeholders)
         values = rule.values.map { Dictionary($0.map { ($0.lowercased(), $0) }, uniquingKeysWith: { first, _ in first }) }
+    }
+
+    /// ``check(_:)``, answered from the memo when the same text was checked before.
+    func checkRemembering(_ raw: UnsafeBufferPointer<UInt8>) -> Result<FieldValue, RowProblem> {
+        guard let memo else { return checkReference(check(raw)) }
+        return memo.result(for: raw) { checkReference(check(raw)) }
+    }
+
+    /// Applies `exists_in` to a value that passed its own rule.
+    private func checkReference(_ result: Result<FieldValue, RowProblem>) -> Result<FieldValue, RowProblem> {
+        guard let references, case let .success(value) = result, value != .null, !references.contains(value) else { return result }
+        let shown: String
+        switch value {
+        case let .integer(number): shown = String(number)
+        case let .text(text): shown = text
+        default: shown = "\(value)"
+        }
+        let what = rule.existsIn!
+        let label = what == "dim_school.urn" ? "URN \(shown) is not in the school register (dim_school)" : "'\(shown)' is not in \(what)"
+        return .failure(RowProblem(field: name, value: shown, reason: "\(label); check the value or load its source first"))
     }
 
     /// The field's typed value or the reason it is refused.
