@@ -44,6 +44,55 @@ struct CrashSafetyTests {
         }
     }
 
+    @Test func loadsKilledAtSeededMomentsConvergeToTheCleanRunsMarts() throws {
+        // Given the demo inbox and the marts of a clean, uninterrupted load of it
+        setenv(Pseudonymiser.environmentVariable, DemoInbox.demoPseudonymKey, 1)
+        let clean = try Scratch()
+        try DemoInbox().write(to: clean.inbox)
+        let clock = ContinuousClock.now
+        try clean.run()
+        let duration = (ContinuousClock.now - clock).seconds
+        let tables = try clean.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name GLOB 'mart_*' OR name GLOB 'fct_*' OR name GLOB 'dim_*' OR name = 'school_lineage' ORDER BY name")
+        }
+        let expected = try clean.dump(tables)
+
+        // When loads of the same inbox are killed at three seeded moments, then rerun
+        var random = SeededRandom(seed: 2026)
+        for _ in 0..<3 {
+            let moment = Double.random(in: 0.1...0.9, using: &random) * duration
+            let killed = try Scratch()
+            try DemoInbox().write(to: killed.inbox)
+            let process = Process()
+            process.executableURL = Project.executable
+            process.arguments = ["run", "--inbox", killed.inbox.path, "--warehouse", killed.warehouse]
+            process.currentDirectoryURL = Project.root
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: moment)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+
+            // Then the warehouse is intact, no file is half loaded, and a rerun converges
+            if FileManager.default.fileExists(atPath: killed.warehouse) {
+                try killed.read { (db: Database) throws in
+                    #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+                    let halfLoaded = try Int.fetchOne(db, sql: """
+                        SELECT count(*) FROM etl_file f WHERE f.status = 'loaded' AND f.rows_loaded <> CASE f.source
+                            WHEN 'school_register' THEN (SELECT count(*) FROM stg_school_register WHERE etl_file_id = f.id)
+                            WHEN 'school_links' THEN (SELECT count(*) FROM stg_school_link WHERE etl_file_id = f.id)
+                            WHEN 'attendance_csv' THEN (SELECT count(*) FROM stg_attendance WHERE etl_file_id = f.id)
+                            ELSE (SELECT count(*) FROM stg_contribution WHERE etl_file_id = f.id) END
+                        """)
+                    #expect(halfLoaded == 0, "killed at \(moment)s")
+                }
+            }
+            try killed.run()
+            #expect(try killed.dump(tables) == expected, "killed at \(moment)s of \(duration)s")
+        }
+    }
+
     private func waitForRunToStart(_ scratch: Scratch, runID: Int) throws {
         for _ in 0..<200 {
             if let count = try? Warehouse.openReadOnly(path: scratch.warehouse).read({ db in
