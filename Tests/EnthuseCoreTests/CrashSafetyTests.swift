@@ -53,7 +53,7 @@ struct CrashSafetyTests {
         try clean.run()
         let duration = (ContinuousClock.now - clock).seconds
         let tables = try clean.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name GLOB 'mart_*' OR name GLOB 'fct_*' OR name GLOB 'dim_*' OR name = 'school_lineage' ORDER BY name")
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND (name GLOB 'mart_*' OR name GLOB 'fct_*' OR name GLOB 'dim_*' OR name = 'school_lineage') ORDER BY name")
         }
         let expected = try clean.dump(tables)
 

@@ -72,12 +72,13 @@ public struct AttendanceDemo {
         let startMonth = [9, 1, 4][termIndex]
         let attendedTokens = [["TRUE", "FALSE"], ["Y", "N"], ["Yes", "No"], ["Present", "Absent"], ["1", "0"]][Int.random(in: 0..<5, using: &random)]
         var written = 0
-        var sessionDay = 0
+        var session = 0
+        let firstDay = ISODate(year: year, month: startMonth, day: 5)!.daysSinceEpoch
         while written < rows {
-            let activity = random.pick(Self.activities)
-            let date = ISODate(daysSinceEpoch: ISODate(year: year, month: startMonth, day: 5)!.daysSinceEpoch + sessionDay % 80)!
-            sessionDay += 3
-            // Up to a dozen participants per session, each once.
+            // Each session is one activity on one day, so no participant is listed twice for one.
+            let activity = Self.activities[session % Self.activities.count]
+            let date = ISODate(daysSinceEpoch: firstDay + (session / Self.activities.count) * (rows > 10_000 ? 1 : 3))!
+            session += Int.random(in: 1...2, using: &random)
             var seen = Set<String>()
             for _ in 0..<min(rows - written, Int.random(in: 3...12, using: &random)) {
                 let school = random.pick(partnership.schools)

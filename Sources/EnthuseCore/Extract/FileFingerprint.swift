@@ -45,16 +45,37 @@ public struct FileFingerprint: Sendable, Equatable {
             size += count
         }
         validator.finish()
+        var invalidLine: Int?
+        if let offset = validator.invalidOffset {
+            invalidLine = try lineNumber(ofOffset: offset, path: path)
+        }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         var fingerprint = FileFingerprint(
             sha256: digest,
             size: size,
             hasUTF8BOM: head.starts(with: [0xEF, 0xBB, 0xBF]),
             hasUTF16BOM: head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]),
-            isValidUTF8: validator.invalidLine == nil,
+            isValidUTF8: validator.invalidOffset == nil,
             multibyteSequences: validator.multibyteSequences)
-        if let line = validator.invalidLine { fingerprint.firstInvalidUTF8 = (line, validator.invalidByte) }
+        if let invalidLine { fingerprint.firstInvalidUTF8 = (invalidLine, validator.invalidByte) }
         return fingerprint
+    }
+
+    /// The 1-based line a byte offset falls on: a second read, only for a file found not to be
+    /// UTF-8, so the first pass need not count lines.
+    private static func lineNumber(ofOffset offset: Int, path: String) throws(CSVError) -> Int {
+        let input = try InputFile(path: path)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
+        defer { buffer.deallocate() }
+        var line = 1
+        var position = 0
+        while position < offset {
+            let count = try input.readChunk(into: buffer)
+            if count == 0 { break }
+            for byte in buffer[..<min(count, offset - position)] where byte == 0x0A { line += 1 }
+            position += count
+        }
+        return line
     }
 
     public static func == (lhs: FileFingerprint, rhs: FileFingerprint) -> Bool {
@@ -65,49 +86,65 @@ public struct FileFingerprint: Sendable, Equatable {
 
 /// An incremental UTF-8 validator (RFC 3629: no overlong forms, no surrogates, nothing above
 /// U+10FFFF) that keeps its state across chunk boundaries.
+///
+/// ASCII, most of every file, is skipped eight bytes at a time; lines are counted only up to the
+/// first invalid byte, when there is one. (Counting every line in the byte loop made this pass
+/// run at ~70 MB/s under perf; the word-at-a-time skip runs at memory speed.)
 struct UTF8StreamValidator {
     private(set) var multibyteSequences = 0
-    private(set) var invalidLine: Int?
+    /// The offset of the first byte that is not valid UTF-8 (the file's length when it ends
+    /// inside a sequence).
+    private(set) var invalidOffset: Int?
     private(set) var invalidByte: UInt8 = 0
-    private var line = 1
+    private var consumed = 0              // bytes in the chunks before the current one
     private var pending = 0               // continuation bytes still expected
     private var nextLow: UInt8 = 0x80     // bounds for the next continuation byte
     private var nextHigh: UInt8 = 0xBF
 
     mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard invalidLine == nil else { return }
-        for byte in bytes {
+        guard invalidOffset == nil, let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            if pending == 0 {
+                // Skip ASCII a word at a time.
+                while index + 8 <= count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 != 0 { break }
+                    index += 8
+                }
+                guard index < count else { break }
+            }
+            let byte = base[index]
             if pending > 0 {
-                guard byte >= nextLow && byte <= nextHigh else { return fail(byte) }
+                guard byte >= nextLow && byte <= nextHigh else { return fail(byte, at: index, in: bytes) }
                 nextLow = 0x80; nextHigh = 0xBF
                 pending -= 1
                 if pending == 0 { multibyteSequences += 1 }
-                continue
+            } else if byte >= 0x80 {
+                switch byte {
+                case 0xC2...0xDF: pending = 1
+                case 0xE0: pending = 2; nextLow = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: pending = 2
+                case 0xED: pending = 2; nextHigh = 0x9F
+                case 0xF0: pending = 3; nextLow = 0x90
+                case 0xF1...0xF3: pending = 3
+                case 0xF4: pending = 3; nextHigh = 0x8F
+                default: return fail(byte, at: index, in: bytes)
+                }
             }
-            if byte < 0x80 {
-                if byte == 0x0A { line += 1 }
-                continue
-            }
-            switch byte {
-            case 0xC2...0xDF: pending = 1
-            case 0xE0: pending = 2; nextLow = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: pending = 2
-            case 0xED: pending = 2; nextHigh = 0x9F
-            case 0xF0: pending = 3; nextLow = 0x90
-            case 0xF1...0xF3: pending = 3
-            case 0xF4: pending = 3; nextHigh = 0x8F
-            default: return fail(byte)
-            }
+            index += 1
         }
+        consumed += count
     }
 
     /// The input ended: a sequence cut short is invalid.
     mutating func finish() {
-        if pending > 0 && invalidLine == nil { invalidLine = line; invalidByte = 0 }
+        if pending > 0 && invalidOffset == nil { invalidOffset = consumed; invalidByte = 0 }
     }
 
-    private mutating func fail(_ byte: UInt8) {
-        invalidLine = line
+    private mutating func fail(_ byte: UInt8, at index: Int, in bytes: UnsafeBufferPointer<UInt8>) {
+        invalidOffset = consumed + index
         invalidByte = byte
     }
 }

@@ -38,7 +38,8 @@ struct StagingWriter {
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
-        switch code {
+        // GRDB turns on extended result codes: SQLITE_CONSTRAINT_UNIQUE is 2067, its primary code 19.
+        switch code & 0xFF {
         case SQLITE_DONE:
             return nil
         case SQLITE_CONSTRAINT:

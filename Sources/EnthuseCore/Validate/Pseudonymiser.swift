@@ -36,7 +36,22 @@ public struct Pseudonymiser {
         }
         let normalised = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
         let code = HMAC<SHA256>.authenticationCode(for: normalised, using: key)
-        return .success(code.map { String(format: "%02x", $0) }.joined())
+        return .success(Self.hex(code))
+    }
+
+    /// Lower-case hex of the code's bytes. (`String(format:)` per byte was 30% of a million-row
+    /// load in perf; this builds the string once from a table.)
+    static func hex(_ code: HashedAuthenticationCode<SHA256>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return code.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                for (index, byte) in bytes.enumerated() {
+                    out[index * 2] = digits[Int(byte >> 4)]
+                    out[index * 2 + 1] = digits[Int(byte & 0x0F)]
+                }
+                return bytes.count * 2
+            }
+        }
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces or control characters.

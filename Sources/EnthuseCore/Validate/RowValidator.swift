@@ -45,8 +45,9 @@ public struct RowValidator {
     }
 }
 
-/// One column's rule, compiled: the regex built, the tokens folded, the parser chosen.
-struct CompiledRule {
+/// One column's rule, compiled: the regex built, the tokens folded, the parser chosen. A class,
+/// so that the per-field loop does not copy (retain and release) its fields for every value.
+final class CompiledRule {
     let name: String
     let index: Int?
     let rule: ColumnRule
