@@ -26,10 +26,10 @@ public final class XMLStreamReader {
     public let limits: XMLReadLimits
     /// Held so that the compiled schema outlives the validation context libxml2 built on it.
     let schema: XMLSchema?
-    let fileSize: Int
     let reader: xmlTextReaderPtr
     let log: LibXML2ErrorLog
-    private let descriptor: Int32
+    /// Where the bytes come from: the file's descriptor, or a stream such as a part of a zip.
+    let input: XMLInput
     /// Set once reading has failed; every later call throws it again.
     var failure: XMLReadError?
     var isFinished = false
@@ -48,14 +48,19 @@ public final class XMLStreamReader {
     /// Opens `path` for reading, validating against `schema` when one is given.
     ///
     /// Throws when the file cannot be opened, or when its prolog declares a DOCTYPE.
-    public init(path: String, schema: XMLSchema?, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
+    public convenience init(path: String, schema: XMLSchema?, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         ExternalEntityAllowList.install()
         let (descriptor, fileSize) = try Self.openRefusingDoctype(path)
-        let log = LibXML2ErrorLog(capacity: limits.maxSchemaErrors)
         guard let reader = xmlReaderForFd(descriptor, path, nil, Self.options) else {
             close(descriptor)
             throw XMLReadError(.cannotOpen, file: path, line: nil, "libxml2 could not start reading the file")
         }
+        try self.init(file: path, reader: reader, input: .descriptor(descriptor, size: fileSize), schema: schema, limits: limits)
+    }
+
+    /// Takes over `reader`, freshly made over `input`, and attaches the error handler and schema.
+    init(file: String, reader: xmlTextReaderPtr, input: XMLInput, schema: XMLSchema?, limits: XMLReadLimits) throws(XMLReadError) {
+        let log = LibXML2ErrorLog(capacity: limits.maxSchemaErrors)
         // The handler must be in place before the schema is attached: libxml2 wires the
         // validator's errors to it then, and crashed when the order was reversed.
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
@@ -64,22 +69,21 @@ public final class XMLStreamReader {
         }, log.context)
         if let schema, xmlTextReaderSetSchema(reader, schema.compiled) != 0 {
             xmlFreeTextReader(reader)
-            close(descriptor)
+            input.close()
             let message = "libxml2 could not validate with this schema"
             throw XMLReadError(.invalidSchema, file: schema.path, line: nil, message)
         }
-        self.file = path
+        self.file = file
         self.limits = limits
         self.schema = schema
-        self.fileSize = fileSize
         self.reader = reader
         self.log = log
-        self.descriptor = descriptor
+        self.input = input
     }
 
     deinit {
         xmlFreeTextReader(reader)
-        close(descriptor)
+        input.close()
     }
 
     /// Moves to the next element start, element end or text, or returns nil at the end of a good
