@@ -110,7 +110,7 @@ struct XLSXArchiveSafetyTests {
         let csv = try SpreadsheetTestFiles.write("Date,URN\n05/10/2016,100000\n", named: "attendance.xlsx", in: scratch.url)
         let csvError = try #require(throws: SpreadsheetError.self) { try XLSXRecordSource(path: csv) }
         #expect(csvError.description.hasPrefix(
-            "attendance.xlsx: the file is plain text such as CSV, not XML, not an .xlsx workbook (a zip archive). Save the spreadsheet again"))
+            "attendance.xlsx: the file is plain text such as CSV, not an .xlsx workbook (a zip archive). Save the spreadsheet again"))
 
         let xml = Project.spec.appendingPathComponent("attendance_EP-0002_2014-autumn_20150102.xml")
         let renamed = scratch.url.appendingPathComponent("attendance_EP-0002.xlsx")

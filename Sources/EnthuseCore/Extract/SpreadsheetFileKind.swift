@@ -55,7 +55,7 @@ enum SpreadsheetFileKind: Equatable, CustomStringConvertible {
         case .xml: "XML"
         case .pdf: "a PDF document"
         case .empty: "empty (0 bytes)"
-        case .text: "plain text such as CSV, not XML"
+        case .text: "plain text such as CSV"
         case .unknownBinary: "binary data of an unknown kind"
         }
     }
