@@ -15,12 +15,14 @@ struct XLSXRecordSourceTests {
     }
 
     /// Cell formats: 0 General, 1 built-in date 14, 2 custom dd/mm/yyyy, 3 custom 0.00 "days",
-    /// 4 custom time [h]:mm.
+    /// 4 custom time [h]:mm; a conditional format reuses id 164 for a number, which cells do not
+    /// see.
     static let styles = """
         <numFmts count="3"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/><numFmt numFmtId="165" formatCode="0.00 &quot;days&quot;"/>\
         <numFmt numFmtId="166" formatCode="[h]:mm"/></numFmts>\
         <cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs>\
-        <cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="166"/></cellXfs>
+        <cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/><xf numFmtId="166"/></cellXfs>\
+        <dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="0.00"/></dxf></dxfs>
         """
 
     @Test func sharedInlineAndFormulaStringsAreText() throws {

@@ -16,9 +16,14 @@ struct XLSXStyles {
         try archive.read(part) { reader in
             var inCellFormats = false
             var depth = -1
+            var formatsDepth = -1
             while let node = try reader.next() {
                 switch node.kind {
-                case .elementStart where node.localName == "numFmt":
+                case .elementStart where node.localName == "numFmts":
+                    formatsDepth = node.depth
+                // Differential formats (`<dxf>`, for conditional formatting) hold numFmt elements
+                // too; only the workbook's own list defines the ids cells use.
+                case .elementStart where node.localName == "numFmt" && node.depth == formatsDepth + 1:
                     if let id = reader.attribute("numFmtId").flatMap(Int.init), let code = reader.attribute("formatCode") {
                         custom[id] = Self.isDateFormat(code)
                     }

@@ -2,7 +2,8 @@ import CLibXML2
 import Foundation
 
 /// A pull reader over one XML file that validates against an XSD while it streams, in constant
-/// memory, and refuses anything an ENTHUSE export would never contain.
+/// memory, and refuses anything an ENTHUSE export would never contain. It reads a document that
+/// is not a file of its own (a part of an .xlsx archive) the same way, from an `XMLByteStream`.
 ///
 /// It wraps libxml2's `xmlTextReader` and is safe by construction: no network, no external
 /// entities (see `ExternalEntityAllowList`), no DTD at all, and bounded nesting and text (see
