@@ -131,8 +131,8 @@ extension XMLStreamReader {
         // unfinished and has used up the input (but for a short run of text the parser holds
         // back, waiting for the next '<'); content after the root leaves input unread.
         let unfinished = log.errors.contains { Self.unfinishedCodes.contains($0.code) }
-        if unfinished, fileSize - Int(xmlTextReaderByteConsumed(reader)) < 300 {
-            if fileSize == 0 { return (.truncated, "the file is empty") }
+        if unfinished, input.size - Int(xmlTextReaderByteConsumed(reader)) < 300 {
+            if input.size == 0 { return (.truncated, "the file is empty") }
             return (.truncated, "the file ends before its root element is closed: it looks cut short")
         }
         return (.notWellFormed, "not well-formed XML: \(entry.message)")

@@ -2,7 +2,8 @@ import CLibXML2
 import Foundation
 
 /// A pull reader over one XML file that validates against an XSD while it streams, in constant
-/// memory, and refuses anything an ENTHUSE export would never contain.
+/// memory, and refuses anything an ENTHUSE export would never contain. It reads a document that
+/// is not a file of its own (a part of an .xlsx archive) the same way, from an `XMLByteStream`.
 ///
 /// It wraps libxml2's `xmlTextReader` and is safe by construction: no network, no external
 /// entities (see `ExternalEntityAllowList`), no DTD at all, and bounded nesting and text (see
@@ -26,10 +27,10 @@ public final class XMLStreamReader {
     public let limits: XMLReadLimits
     /// Held so that the compiled schema outlives the validation context libxml2 built on it.
     let schema: XMLSchema?
-    let fileSize: Int
     let reader: xmlTextReaderPtr
     let log: LibXML2ErrorLog
-    private let descriptor: Int32
+    /// Where the bytes come from: the file's descriptor, or a stream such as a part of a zip.
+    let input: XMLInput
     /// Set once reading has failed; every later call throws it again.
     var failure: XMLReadError?
     var isFinished = false
@@ -48,14 +49,19 @@ public final class XMLStreamReader {
     /// Opens `path` for reading, validating against `schema` when one is given.
     ///
     /// Throws when the file cannot be opened, or when its prolog declares a DOCTYPE.
-    public init(path: String, schema: XMLSchema?, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
+    public convenience init(path: String, schema: XMLSchema?, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         ExternalEntityAllowList.install()
         let (descriptor, fileSize) = try Self.openRefusingDoctype(path)
-        let log = LibXML2ErrorLog(capacity: limits.maxSchemaErrors)
         guard let reader = xmlReaderForFd(descriptor, path, nil, Self.options) else {
             close(descriptor)
             throw XMLReadError(.cannotOpen, file: path, line: nil, "libxml2 could not start reading the file")
         }
+        try self.init(file: path, reader: reader, input: .descriptor(descriptor, size: fileSize), schema: schema, limits: limits)
+    }
+
+    /// Takes over `reader`, freshly made over `input`, and attaches the error handler and schema.
+    init(file: String, reader: xmlTextReaderPtr, input: XMLInput, schema: XMLSchema?, limits: XMLReadLimits) throws(XMLReadError) {
+        let log = LibXML2ErrorLog(capacity: limits.maxSchemaErrors)
         // The handler must be in place before the schema is attached: libxml2 wires the
         // validator's errors to it then, and crashed when the order was reversed.
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
@@ -64,22 +70,21 @@ public final class XMLStreamReader {
         }, log.context)
         if let schema, xmlTextReaderSetSchema(reader, schema.compiled) != 0 {
             xmlFreeTextReader(reader)
-            close(descriptor)
+            input.close()
             let message = "libxml2 could not validate with this schema"
             throw XMLReadError(.invalidSchema, file: schema.path, line: nil, message)
         }
-        self.file = path
+        self.file = file
         self.limits = limits
         self.schema = schema
-        self.fileSize = fileSize
         self.reader = reader
         self.log = log
-        self.descriptor = descriptor
+        self.input = input
     }
 
     deinit {
         xmlFreeTextReader(reader)
-        close(descriptor)
+        input.close()
     }
 
     /// Moves to the next element start, element end or text, or returns nil at the end of a good

@@ -85,6 +85,15 @@ public enum FileFormat: String, Sendable, CaseIterable {
     /// XML, one record per occurrence of `files.record`, fields picked by path (the column's
     /// `header`), validated against `files.schema`.
     case xml
+    /// Excel's "XML Spreadsheet 2003": the rows of the worksheet named `Attendance`, else the
+    /// first; the header is found among them like a CSV header.
+    case spreadsheetml
+    /// An Excel workbook (.xlsx): the rows of the worksheet named `Attendance`, else the first.
+    case xlsx
+
+    /// Whether the file's bytes are text whose encoding the loader must detect: XML declares its
+    /// own and a workbook is not text.
+    public var hasTextEncoding: Bool { self == .csv }
 }
 
 /// How the bytes of a text file are decoded.

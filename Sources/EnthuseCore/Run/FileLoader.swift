@@ -54,9 +54,10 @@ struct FileLoader {
                 }
                 return outcome
             }
-            // XML declares its own encoding, which libxml2 reads.
-            let encoding = pipeline.files.format == .xml ? nil : try Self.encoding(of: fingerprint, policy: pipeline.files.encoding)
-            outcome.encoding = encoding?.rawValue ?? "xml"
+            // XML declares its own encoding, which libxml2 reads; a workbook is not text.
+            let format = pipeline.files.format
+            let encoding = format.hasTextEncoding ? try Self.encoding(of: fingerprint, policy: pipeline.files.encoding) : nil
+            outcome.encoding = encoding?.rawValue ?? format.rawValue
             try loadInOneTransaction(&outcome, pipeline: pipeline, fileValues: fileValues, encoding: encoding)
         } catch let rejection as FileRejection {
             outcome.status = .rejected
@@ -176,6 +177,8 @@ struct FileLoader {
             throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
         } catch let error as XMLReadError {
             throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
+        } catch let error as SpreadsheetError {
+            throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.row ?? error.line)
         }
     }
 
@@ -208,6 +211,10 @@ struct FileLoader {
         case .xml:
             let schema = try pipeline.files.schema.map { try SchemaCache.schema(path: projectRoot.appendingPathComponent($0).path) }
             return try XMLRecordSource(path: path, schema: schema, recordElement: pipeline.files.record!, fieldPaths: pipeline.columns.map(\.header))
+        case .spreadsheetml:
+            return try SpreadsheetMLRecordSource(path: path)
+        case .xlsx:
+            return try XLSXRecordSource(path: path)
         }
     }
 

@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+@testable import EnthuseCore
+
+@Suite("SpreadsheetML (Excel XML Spreadsheet 2003) records")
+struct SpreadsheetMLRecordSourceTests {
+    let scratch: ScratchDirectory
+    init() throws { scratch = try ScratchDirectory() }
+
+    /// Reads a workbook written from `text`.
+    func records(_ text: String) throws -> [SheetRecord] {
+        let path = try SpreadsheetTestFiles.write(text, named: "book.xml", in: scratch.url)
+        return try SpreadsheetMLRecordSource(path: path).records()
+    }
+
+    @Test func sampleRegisterStreamsEveryRowWithItsWorksheetRowNumber() throws {
+        // Given the sample register of EP-0002 (a header and 57 sessions)
+        let path = Project.spec.appendingPathComponent("attendance_EP-0002_2014-autumn_20150102.xml").path
+        // When it is read
+        let source = try SpreadsheetMLRecordSource(path: path)
+        let records = try source.records()
+        // Then every row is a record, numbered as Excel shows it, with the values as written
+        #expect(source.worksheet == "Attendance")
+        #expect(records.map(\.line) == Array(1...58))
+        #expect(records[0].fields.first == "Date" && records[0].fields.last == "Attended")
+        #expect(records[1] == SheetRecord(2, [
+            "2014-09-05T00:00:00.000", "109970", "St Luke's CofE Primary School – Exeter Campus",
+            "d.wilson@stlukescofeprimaryschool.sch.uk", "Subject leader", "ENR-SCI-104",
+            "Practical chemistry for non-specialists", "Enrichment", "Science", "1.5", "Y",
+        ]))
+        #expect(records[57].fields == [
+            "2014-12-18T00:00:00.000", "137188", "Tendring Technology College", "c.lewis@tendringtechnologycolleg.sch.uk",
+            "Teacher", "CPD-SCI-106", "Teaching evolution and inheritance", "CPD", "Science", "3.5", "Y",
+        ])
+    }
+
+    @Test func booleanCellsBecomeTrueOrFalse() throws {
+        // Given the sample register of EP-0049, whose Attended column is typed Boolean
+        let path = Project.spec.appendingPathComponent("attendance_EP-0049_2015-autumn_20160104.xml").path
+        let records = try SpreadsheetMLRecordSource(path: path).records()
+        // Then 0 and 1 are handed out as FALSE and TRUE
+        #expect(records.count == 66)
+        #expect(records[1].fields.last == "FALSE")
+        #expect(records[65].line == 66 && records[65].fields.last == "TRUE")
+    }
+
+    @Test func rowIndexSkipsRowsAndCellIndexLeavesEmptyCells() throws {
+        let table = """
+            <Row><Cell><Data ss:Type="String">A</Data></Cell><Cell><Data ss:Type="String">B</Data></Cell><Cell><Data ss:Type="String">C</Data></Cell></Row>
+            <Row ss:Index="4"><Cell ss:Index="3"><Data ss:Type="String">c4</Data></Cell></Row>
+            <Row><Cell><Data ss:Type="String">a5</Data></Cell><Cell ss:Index="3"><Data ss:Type="String">c5</Data></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [
+            SheetRecord(1, ["A", "B", "C"]), SheetRecord(4, ["", "", "c4"]), SheetRecord(5, ["a5", "", "c5"]),
+        ])
+    }
+
+    @Test func mergedCellsSpanTheirColumns() throws {
+        let table = """
+            <Row><Cell ss:MergeAcross="2"><Data ss:Type="String">Autumn term</Data></Cell><Cell><Data ss:Type="String">D</Data></Cell></Row>
+            <Row><Cell ss:MergeAcross="1"/><Cell><Data ss:Type="Number">3</Data></Cell><Cell ss:Index="4"><Data ss:Type="Number">4</Data></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [
+            SheetRecord(1, ["Autumn term", "", "", "D"]), SheetRecord(2, ["", "", "3", "4"]),
+        ])
+    }
+
+    @Test func selfClosingCellsAreEmptyAndKeepTheirPlace() throws {
+        let table = """
+            <Row><Cell/><Cell ss:StyleID="s62"/><Cell><Data ss:Type="String">C</Data></Cell><Cell></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [SheetRecord(1, ["", "", "C", ""])])
+    }
+
+    @Test func typedValuesAreHandedOutAsWritten() throws {
+        let table = """
+            <Row><Cell><Data ss:Type="Number">109970</Data></Cell><Cell><Data ss:Type="Number">3.5</Data></Cell>\
+            <Cell><Data ss:Type="DateTime">2016-10-05T00:00:00.000</Data></Cell><Cell><Data ss:Type="Boolean">1</Data></Cell>\
+            <Cell><Data ss:Type="Boolean">0</Data></Cell><Cell ss:Formula="=1/0"><Data ss:Type="Error">#DIV/0!</Data></Cell>\
+            <Cell><Data ss:Type="Error">#N/A</Data></Cell><Cell><Data ss:Type="String">  0042 </Data></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [
+            SheetRecord(1, ["109970", "3.5", "2016-10-05T00:00:00.000", "TRUE", "FALSE", "#DIV/0!", "#N/A", "  0042 "]),
+        ])
+    }
+
+    @Test func richTextCellsGiveAllTheirCharacters() throws {
+        let table = """
+            <Row><Cell><ss:Data ss:Type="String" xmlns="http://www.w3.org/TR/REC-html40"><B>Forces</B> – <I>practical</I> approaches</ss:Data></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [SheetRecord(1, ["Forces – practical approaches"])])
+    }
+
+    @Test func commentsInsideACellAreNotItsValue() throws {
+        let table = """
+            <Row><Cell><Data ss:Type="String">Y</Data><Comment ss:Author="Lead"><ss:Data>late arrival</ss:Data></Comment><NamedCell ss:Name="Print_Area"/></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [SheetRecord(1, ["Y"])])
+    }
+
+    @Test func hiddenRowsAreKeptAndBlankRowsAreNotRecords() throws {
+        let table = """
+            <Row><Cell><Data ss:Type="String">A</Data></Cell><Cell><Data ss:Type="String">B</Data></Cell></Row>
+            <Row ss:Hidden="1"><Cell><Data ss:Type="String">hidden</Data></Cell></Row>
+            <Row><Cell><Data ss:Type="String">  </Data></Cell><Cell ss:StyleID="s62"/></Row>
+            <Row><Cell><Data ss:Type="String">shown</Data></Cell></Row>
+            <Row ss:AutoFitHeight="0"/>
+            <Row><Cell/></Row>
+            <Row ss:Index="200"/>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [
+            SheetRecord(1, ["A", "B"]), SheetRecord(2, ["hidden", ""]), SheetRecord(4, ["shown", ""]),
+        ])
+    }
+
+    @Test func rowSpanStandsForTheRowsAfterIt() throws {
+        let table = """
+            <Row ss:Span="2"/>
+            <Row><Cell><Data ss:Type="String">fourth</Data></Cell></Row>
+            """
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)) == [SheetRecord(4, ["fourth"])])
+    }
+
+    @Test func worksheetNamedAttendanceIsReadWhateverItsPlaceAndCase() throws {
+        let text = SpreadsheetTestFiles.spreadsheetML([
+            ("Lookups", SpreadsheetTestFiles.row("Teacher", "Technician")),
+            ("ATTENDANCE", SpreadsheetTestFiles.row("Date") + SpreadsheetTestFiles.row("2016-10-05")),
+            ("Notes", SpreadsheetTestFiles.row("none")),
+        ])
+        let path = try SpreadsheetTestFiles.write(text, named: "book.xml", in: scratch.url)
+        let source = try SpreadsheetMLRecordSource(path: path)
+        #expect(source.worksheet == "ATTENDANCE")
+        #expect(try source.records() == [SheetRecord(1, ["Date"]), SheetRecord(2, ["2016-10-05"])])
+    }
+
+    @Test func firstWorksheetIsReadWhenNoneIsNamedAttendance() throws {
+        let text = SpreadsheetTestFiles.spreadsheetML([
+            ("Sheet1", SpreadsheetTestFiles.row("first")), ("Sheet2", SpreadsheetTestFiles.row("second")),
+        ])
+        let path = try SpreadsheetTestFiles.write(text, named: "book.xml", in: scratch.url)
+        let source = try SpreadsheetMLRecordSource(path: path)
+        #expect(source.worksheet == "Sheet1")
+        #expect(try source.records() == [SheetRecord(1, ["first"])])
+    }
+
+    @Test func workbookWrittenOnOneLineNumbersRowsAsExcelShowsThem() throws {
+        let text = SpreadsheetTestFiles.spreadsheetML(
+            (1...3).map { SpreadsheetTestFiles.row("r\($0)") }.joined()
+        ).replacingOccurrences(of: "\n", with: "")
+        let records = try records(text)
+        #expect(records.map(\.line) == [1, 2, 3])
+    }
+
+    @Test func rowsAreAsWideAsTheWidestRowWhenTheTableDoesNotSay() throws {
+        // Given a table without ss:ExpandedColumnCount (as LibreOffice writes it), whose rows
+        // leave out their trailing empty cells
+        let table = SpreadsheetTestFiles.row("Date", "URN", "Notes") + SpreadsheetTestFiles.row("2016-10-05", "100000")
+            + "<Row><Cell ss:Index=\"5\"><Data ss:Type=\"String\">stray</Data></Cell></Row>"
+        // Then every record has the width of the widest row
+        #expect(try records(SpreadsheetTestFiles.spreadsheetML(table)).map(\.fields.count) == [5, 5, 5])
+    }
+
+    @Test func rowsAreAsWideAsTheDeclaredTable() throws {
+        let text = SpreadsheetTestFiles.spreadsheetML(SpreadsheetTestFiles.row("Date"), tableAttributes: " ss:ExpandedColumnCount=\"3\"")
+        #expect(try records(text) == [SheetRecord(1, ["Date", "", ""])])
+    }
+
+    @Test func cellBeyondTheDeclaredTableIsRefusedAsExcelRefusesIt() throws {
+        let text = SpreadsheetTestFiles.spreadsheetML(SpreadsheetTestFiles.row("a", "b", "c"), tableAttributes: " ss:ExpandedColumnCount=\"2\"")
+        let error = try #require(throws: SpreadsheetError.self) { try records(text) }
+        #expect(error.reason == .malformedSheet && error.row == 1 && error.column == 3)
+        #expect(error.description.contains("book.xml, row 1, cell C1: the cell reaches beyond the table's ss:ExpandedColumnCount of 2"))
+    }
+
+    @Test func rowsGoingBackUpTheSheetAreRefused() throws {
+        let table = "<Row ss:Index=\"5\"><Cell><Data ss:Type=\"String\">x</Data></Cell></Row><Row ss:Index=\"3\"/>"
+        let error = try #require(throws: SpreadsheetError.self) { try records(SpreadsheetTestFiles.spreadsheetML(table)) }
+        #expect(error.reason == .malformedSheet)
+        #expect(error.message.contains("ss:Index=\"3\" after row 5"))
+    }
+
+    @Test func rawTextIsTheRowAsCSVWithPersonalColumnsMasked() throws {
+        let path = try SpreadsheetTestFiles.write(SpreadsheetTestFiles.spreadsheetML(
+            SpreadsheetTestFiles.row("Smith, J", "j.smith@school.sch.uk", "Y")), named: "book.xml", in: scratch.url)
+        let source = try SpreadsheetMLRecordSource(path: path)
+        #expect(try source.next())
+        #expect(source.rawText(masking: [1]) == "\"Smith, J\",«masked»,Y")
+    }
+
+    @Test func fileWithTheWrongRootIsRefusedSayingWhatItIs() throws {
+        let path = Project.spec.appendingPathComponent("contributions_20140405.xml").path
+        let error = try #require(throws: SpreadsheetError.self) { try SpreadsheetMLRecordSource(path: path) }
+        #expect(error.reason == .wrongKind)
+        #expect(error.description.hasPrefix("contributions_20140405.xml, line "))
+        #expect(error.message.contains("so this is not an Excel XML Spreadsheet 2003"))
+    }
+
+    @Test func workbookOfAnotherKindNamedXMLIsRefusedSayingWhatItIs() throws {
+        // Given an .xlsx workbook and a CSV file, each renamed .xml
+        let xlsx = scratch.url.appendingPathComponent("attendance.xml")
+        try SpreadsheetTestFiles.xlsx(at: xlsx, sheetData: "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Date</t></is></c></row>")
+        let csv = try SpreadsheetTestFiles.write("Date,URN\n05/10/2016,100000\n", named: "register.xml", in: scratch.url)
+        // Then each is refused, naming what it is instead
+        let zipError = try #require(throws: SpreadsheetError.self) { try SpreadsheetMLRecordSource(path: xlsx.path) }
+        #expect(zipError.description.hasPrefix("attendance.xml: the file is a zip archive, such as an .xlsx workbook, not an Excel XML Spreadsheet 2003."))
+        let csvError = try #require(throws: SpreadsheetError.self) { try SpreadsheetMLRecordSource(path: csv) }
+        #expect(csvError.reason == .wrongKind && csvError.message.contains("plain text such as CSV"))
+    }
+
+    @Test func spreadsheetWithADoctypeIsRefusedBeforeItIsParsed() throws {
+        let text = SpreadsheetTestFiles.spreadsheetML(SpreadsheetTestFiles.row("&lol;"))
+            .replacingOccurrences(of: "<?mso-application progid=\"Excel.Sheet\"?>", with: "<!DOCTYPE Workbook [<!ENTITY lol \"lol\">]>")
+        #expect(throws: XMLReadError.self) { try records(text) }
+    }
+}
