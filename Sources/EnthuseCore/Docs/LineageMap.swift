@@ -5,7 +5,7 @@ import Foundation
 struct LineageMap {
     /// Table → the migration file that creates it.
     private var definedIn: [String: String] = [:]
-    /// Table → what writes it, each with the sources it serves.
+    /// Table → what fills it, each with the sources it serves.
     private var writers: [String: [(what: String, sources: Set<String>)]] = [:]
 
     init(schemas: URL, catalog: PipelineCatalog) throws {
@@ -34,6 +34,9 @@ struct LineageMap {
             for table in Set(Self.tablesWritten(bySQL: sql)) {
                 for source in sources { add(table, "`\(file)`", source: source) }
             }
+        }
+        for table in ["etl_run", "etl_file", "etl_reject"] {
+            writers[table, default: []].append(("the loader's run ledger (`Sources/EnthuseCore/Load/RunLedger.swift`)", []))
         }
         let reference = catalog.referenceDirectory
         for name in (try? FileManager.default.contentsOfDirectory(atPath: reference.path))?.filter({ $0.hasSuffix(".csv") }).sorted() ?? [] {
@@ -68,11 +71,12 @@ struct LineageMap {
         return DataDictionary.Lineage(definedIn: definedIn[table], reads: reads, filledBy: filledBy, sources: sources.sorted())
     }
 
-    /// The tables an SQL script inserts into, updates or deletes from (comments ignored).
+    /// The tables an SQL script fills: those it inserts rows into (comments ignored). Updates,
+    /// such as marking a superseded file in etl_file, do not make a script a table's source.
     static func tablesWritten(bySQL sql: String) -> [String] {
         let code = sql.replacingOccurrences(of: #"--[^\n]*"#, with: "", options: .regularExpression)
-        let pattern = #"(?i)\b(?:INSERT(?:\s+OR\s+[A-Z]+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+[A-Z]+)?|DELETE\s+FROM)\s+(?:main\.)?"?([A-Za-z_][A-Za-z0-9_]*)"#
-        return matches(pattern, in: code).filter { !["SET", "TEMP"].contains($0.uppercased()) }
+        let pattern = #"(?i)\b(?:INSERT(?:\s+OR\s+[A-Z]+)?|REPLACE)\s+INTO\s+(?:main\.)?"?([A-Za-z_][A-Za-z0-9_]*)"#
+        return matches(pattern, in: code).filter { $0.uppercased() != "TEMP" }
     }
 
     private static func matches(_ pattern: String, in text: String) -> [String] {
