@@ -12,6 +12,7 @@ struct Enthuse: ParsableCommand {
             78 bad configuration.
             """,
         version: EnthuseVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, StatusCommand.self, RejectsCommand.self, ReconcileCommand.self, DemoCommand.self, GenerateCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, StatusCommand.self, RejectsCommand.self, ReconcileCommand.self,
+                      QueryCommand.self, DocsCommand.self, DemoCommand.self, GenerateCommand.self]
     )
 }

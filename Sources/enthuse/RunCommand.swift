@@ -19,10 +19,15 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try exitingOnFailure {
             var runner = PipelineRunner(catalog: try options.catalog(), warehousePath: options.warehouse, logger: options.logger())
-            runner.progress = ProgressLine.reporter()
-            if let manifest {
-                let writer = try ManifestWriter(path: manifest)
-                runner.onFileFinished = { writer.append($0.manifestLine) }
+            let progress = ProgressLine.onTerminal()
+            defer { progress?.clear() }
+            if let progress {
+                runner.progress = { file, rows, bytes in progress.report(file: file, rows: rows, bytes: bytes) }
+            }
+            let writer = try manifest.map(ManifestWriter.init(path:))
+            runner.onFileFinished = { outcome in
+                progress?.clear()
+                writer?.append(outcome.manifestLine)
             }
             let report = try runner.run(inbox: inbox)
             print(report.summary)
