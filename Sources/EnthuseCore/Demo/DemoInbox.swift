@@ -16,13 +16,14 @@ public struct DemoInbox {
     @discardableResult
     public func write(to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try RegisterDemo(seed: seed).write(to: directory) + FundingDemo().write(to: directory)
+        return try RegisterDemo(seed: seed).write(to: directory) + FundingDemo().write(to: directory) + AttainmentDemo(seed: seed).write(to: directory)
     }
 
     /// Row counts of the warehouse's main tables: what the demo loaded.
     public static let summaryTables = [
         "dim_school", "school_lineage", "school_register_anomaly", "fct_contribution", "contribution_conflict",
-        "mart_funding_round", "mart_funding_issue", "etl_reject",
+        "mart_funding_round", "mart_funding_issue", "dim_partnership", "bridge_partnership_school", "fct_attainment",
+        "mart_attainment_partnership", "fct_survey_response", "mart_programme_kpi", "etl_reject",
     ]
 
     /// One line per summary table: `table: N rows`.
