@@ -114,3 +114,41 @@ enum TinyRegister {
         ([header] + rows).joined(separator: "\r\n") + "\r\n"
     }
 }
+
+/// A tiny CRM export for partnership tests: one `<Partnership>` per call to `partnership`.
+enum TinyExport {
+    struct Member {
+        var urn: Int
+        var joined = "2015-09-01"
+        var left: String?
+    }
+
+    static func partnership(_ id: String, lead: Int, members: [Member], start: String = "2015-09-01", end: String = "2017-08-31",
+                            focus: [String] = ["Science"], grant: String = "12000.00", name: String = "Test Science Partnership") -> String {
+        var lines = ["  <Partnership id=\"\(id)\">", "    <Name>\(name)</Name>"]
+        lines += focus.map { "    <Focus>\($0)</Focus>" }
+        lines += ["    <LeadURN>\(lead)</LeadURN>", "    <ActionPlan start=\"\(start)\" end=\"\(end)\"/>",
+                  "    <Grant currency=\"GBP\">\(grant)</Grant>", "    <Members>"]
+        lines += members.map { "      <Member urn=\"\($0.urn)\" joined=\"\($0.joined)\"\($0.left.map { " left=\"\($0)\"" } ?? "")/>" }
+        lines += ["    </Members>", "  </Partnership>"]
+        return lines.joined(separator: "\n")
+    }
+
+    static func members(_ urns: [Int]) -> [Member] { urns.map { Member(urn: $0) } }
+
+    static func file(_ partnerships: [String]) -> String {
+        (["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<Partnerships xmlns=\"urn:enthuse:partnerships:1\" exported=\"2019-07-31T02:00:00\">"]
+            + partnerships + ["</Partnerships>"]).joined(separator: "\n") + "\n"
+    }
+}
+
+/// A tiny KS2 performance-tables file with the 2015/16-onwards columns: one school row per
+/// (URN, reading-writing-maths cell), plus an LA row and a national row without URNs.
+enum TinyKS2 {
+    static func file(_ rows: [(urn: Int, rwm: String)]) -> String {
+        var lines = ["RECTYPE,LEA,ESTAB,URN,SCHNAME,TOWN,PCODE,TOTPUPS,TELIG,PTRWM_EXP,PTMAT_EXP,PTSCITA_EXP"]
+        lines += rows.map { "1,330,2040,\($0.urn),School \($0.urn),Birmingham,B10 7TD,298,42,\($0.rwm),70%,80%" }
+        lines += ["3,330,,,,,,,,61%,70%,80%", "4,,,,,,,,,60%,70%,80%"]
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}

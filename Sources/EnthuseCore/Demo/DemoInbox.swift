@@ -14,15 +14,14 @@ public struct DemoInbox {
 
     /// How big an inbox to write.
     public enum Scale: String, CaseIterable, Sendable {
-        /// A few hundred schools: quick to load, easy to read.
+        /// 1,200 establishments, 70 partnerships of 450 schools, 12,600 attendance rows.
         case demo
         /// A national nightly: ~50,000 establishments, ~70 partnerships of ~450 schools, ~1,000,000
         /// attendance rows.
         case national
 
-        var establishments: Int { self == .demo ? 400 : 50_000 }
-        var partnerships: Int { self == .demo ? 6 : 70 }
-        var rowsPerRegister: Int { self == .demo ? 60 : 2_400 }
+        var establishments: Int { self == .demo ? 1_200 : 50_000 }
+        var rowsPerRegister: Int { self == .demo ? 30 : 2_400 }
     }
 
     public init(seed: UInt64 = 2008, scale: Scale = .demo) {
@@ -35,8 +34,9 @@ public struct DemoInbox {
     public func write(to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let register = RegisterDemo(establishments: scale.establishments, seed: seed)
-        return try register.write(to: directory) + FundingDemo().write(to: directory)
-            + AttendanceDemo(seed: seed).write(to: directory, partnerships: register.demoPartnerships(count: scale.partnerships),
+        let attainment = AttainmentDemo(seed: seed, register: register)
+        return try register.write(to: directory) + FundingDemo().write(to: directory) + attainment.write(to: directory)
+            + AttendanceDemo(seed: seed).write(to: directory, partnerships: attainment.attendancePartnerships(),
                                                rowsPerRegister: scale.rowsPerRegister)
     }
 
@@ -47,7 +47,7 @@ public struct DemoInbox {
         let snapshot = try register.write(to: directory).filter { $0.hasPrefix("edubasealldata") }
         for name in snapshot.dropLast() { try FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
         let name = "attendance_EP-0001_2016-autumn_20170105.csv"
-        let partnership = register.demoPartnerships(count: 1)[0]
+        let partnership = AttainmentDemo(seed: seed, register: register).attendancePartnerships()[0]
         try AttendanceDemo(seed: seed).writeLargeRegister(to: directory.appendingPathComponent(name), partnership: partnership, rows: attendanceRows)
         try FileManager.default.removeItem(at: directory.appendingPathComponent("links_edubasealldata\(RegisterDemo.snapshotDates.last!).csv"))
         return [snapshot.last!, name]
@@ -56,7 +56,8 @@ public struct DemoInbox {
     /// Row counts of the warehouse's main tables: what the demo loaded.
     public static let summaryTables = [
         "dim_school", "school_lineage", "school_register_anomaly", "fct_contribution", "contribution_conflict",
-        "mart_funding_round", "mart_funding_issue", "fct_attendance", "mart_attendance_partnership", "etl_reject",
+        "mart_funding_round", "mart_funding_issue", "dim_partnership", "bridge_partnership_school", "fct_attainment",
+        "mart_attainment_partnership", "fct_survey_response", "fct_attendance", "mart_attendance_partnership", "mart_programme_kpi", "etl_reject",
     ]
 
     /// One line per summary table: `table: N rows`.

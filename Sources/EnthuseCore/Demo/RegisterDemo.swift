@@ -39,7 +39,9 @@ public struct RegisterDemo {
     public let establishments: Int
     public let seed: UInt64
 
-    public init(establishments: Int = 400, seed: UInt64 = 2008) {
+    /// 1,200 establishments by default: enough for the partnerships demo's 450 member schools
+    /// to be drawn from six authorities.
+    public init(establishments: Int = 1200, seed: UInt64 = 2008) {
         self.establishments = establishments
         self.seed = seed
     }
@@ -47,15 +49,8 @@ public struct RegisterDemo {
     /// Writes `edubasealldataYYYYMMDD.csv` for each snapshot and one links file; returns the names.
     @discardableResult
     public func write(to inbox: URL) throws -> [String] {
-        var random = SeededRandom(seed: seed)
-        var schools = (0..<establishments).map { index in Self.makeSchool(index: index, random: &random) }
-        var links: [Link] = []
         var written: [String] = []
-        var nextURN = 150_000
-        for (snapshotIndex, date) in Self.snapshotDates.enumerated() {
-            if snapshotIndex > 0 {
-                Self.evolve(&schools, links: &links, snapshot: snapshotIndex, date: date, nextURN: &nextURN, random: &random)
-            }
+        let links = try simulate { snapshotIndex, date, schools in
             // One school drops out of the middle snapshot only: an anomaly, not a deletion.
             let shown = snapshotIndex == 1 ? schools.enumerated().filter { $0.offset != 7 }.map(\.element) : schools
             let name = "edubasealldata\(date).csv"
@@ -66,6 +61,23 @@ public struct RegisterDemo {
         try Self.writeLinks(links, to: inbox.appendingPathComponent(linksName))
         written.append(linksName)
         return written
+    }
+
+    /// Plays the register's history: `snapshot` sees the establishments as each snapshot date
+    /// shows them (the first `establishments` in their original order, then the new URNs);
+    /// returns every link made along the way. Other demos draw their schools from it.
+    func simulate(_ snapshot: (Int, String, [Establishment]) throws -> Void) rethrows -> [Link] {
+        var random = SeededRandom(seed: seed)
+        var schools = (0..<establishments).map { index in Self.makeSchool(index: index, random: &random) }
+        var links: [Link] = []
+        var nextURN = 150_000
+        for (snapshotIndex, date) in Self.snapshotDates.enumerated() {
+            if snapshotIndex > 0 {
+                Self.evolve(&schools, links: &links, snapshot: snapshotIndex, date: date, nextURN: &nextURN, random: &random)
+            }
+            try snapshot(snapshotIndex, date, schools)
+        }
+        return links
     }
 
     static let authorities: [(Int, String, String, String)] = [
@@ -83,19 +95,6 @@ public struct RegisterDemo {
     static let trusts = ["", "", "", "FIERTÉ MULTI-ACADEMY TRUST", "Pennine Multi-Academy Trust", "Bishop Hogarth Learning Trust", "Dales Multi-Academy Trust"]
     static let firstNames = ["Amira", "Ben", "Chloé", "Dafydd", "Eleanor", "Femi", "Grace", "Harpreet"]
     static let lastNames = ["O’Neill", "Khan", "Smith", "Nowak", "Okafor", "Davies", "Brontë", "Patel"]
-
-    /// Partnerships of six schools each among the establishments open throughout, for the
-    /// attendance demo.
-    public func demoPartnerships(count: Int = 6) -> [AttendanceDemo.Partnership] {
-        var random = SeededRandom(seed: seed)
-        let schools = (0..<establishments).map { index in Self.makeSchool(index: index, random: &random) }
-        // Stay clear of the indexes the history changes (conversions, merger, split, cycle).
-        let steady = schools.enumerated().filter { $0.offset >= 60 && $0.offset % 41 > 6 }.map(\.element)
-        return (0..<count).map { index in
-            let members = steady[(index * 6)..<(index * 6 + 6)].map { (urn: $0.urn, name: $0.name) }
-            return AttendanceDemo.Partnership(id: String(format: "EP-%04d", 2 + index * 9), schools: Array(members), startYear: 2014 + index % 4)
-        }
-    }
 
     static func makeSchool(index: Int, random: inout SeededRandom) -> Establishment {
         let (la, laName, town, region) = random.pick(authorities)
