@@ -6,7 +6,8 @@ import Testing
 @Suite("The demo's programme figures")
 struct AttainmentDemoTests {
     @Test func demoInboxReproducesTheProgrammesHeadlineFiguresFromRawRows() throws {
-        // Given the demo inbox
+        // Given the demo inbox (its attendance registers need the pseudonymisation key)
+        setenv(Pseudonymiser.environmentVariable, DemoInbox.demoPseudonymKey, 1)
         let scratch = try Scratch()
         try DemoInbox().write(to: scratch.inbox)
 

@@ -77,13 +77,16 @@ struct CrashSafetyTests {
             // Then the warehouse is intact, no file is half loaded, and a rerun converges
             if FileManager.default.fileExists(atPath: killed.warehouse) {
                 try killed.read { (db: Database) throws in
-                    #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+                    let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                    #expect(integrity == ["ok"], "killed at \(moment)s")
                     let halfLoaded = try Int.fetchOne(db, sql: """
                         SELECT count(*) FROM etl_file f WHERE f.status = 'loaded' AND f.rows_loaded <> CASE f.source
                             WHEN 'school_register' THEN (SELECT count(*) FROM stg_school_register WHERE etl_file_id = f.id)
                             WHEN 'school_links' THEN (SELECT count(*) FROM stg_school_link WHERE etl_file_id = f.id)
                             WHEN 'attendance_csv' THEN (SELECT count(*) FROM stg_attendance WHERE etl_file_id = f.id)
-                            ELSE (SELECT count(*) FROM stg_contribution WHERE etl_file_id = f.id) END
+                            WHEN 'contributions_csv' THEN (SELECT count(*) FROM stg_contribution WHERE etl_file_id = f.id)
+                            WHEN 'contributions_xml' THEN (SELECT count(*) FROM stg_contribution WHERE etl_file_id = f.id)
+                            ELSE f.rows_loaded END
                         """)
                     #expect(halfLoaded == 0, "killed at \(moment)s")
                 }

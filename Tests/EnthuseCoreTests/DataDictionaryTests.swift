@@ -80,7 +80,7 @@ struct DataDictionaryTests {
         #expect(lineage.lineage.filledBy == ["the built-in refresh step `school_lineage`"])
         #expect(lineage.lineage.sources == ["school_links", "school_register"])
         let issues = try #require(dictionary.entries.first { $0.name == "mart_funding_issue" })
-        #expect(issues.lineage.sources == ["contributions_csv"])
+        #expect(issues.lineage.sources == ["contributions_csv", "contributions_xml"])
         #expect(issues.lineage.filledBy.contains("etl_file: the loader's run ledger (`Sources/EnthuseCore/Load/RunLedger.swift`)"))
     }
 

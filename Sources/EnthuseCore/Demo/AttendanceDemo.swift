@@ -35,8 +35,8 @@ public struct AttendanceDemo {
     public let seed: UInt64
     public init(seed: UInt64 = 2008) { self.seed = seed }
 
-    /// Writes a CSV register per partnership for each of the six terms of its plan; returns the
-    /// file names.
+    /// Writes a register per partnership for each of the six terms of its plan, in turn as CSV,
+    /// Excel 2003 XML and .xlsx; returns the file names.
     @discardableResult
     public func write(to inbox: URL, partnerships: [Partnership], rowsPerRegister: Int = 60) throws -> [String] {
         var random = SeededRandom(seed: seed ^ 0xA77E)
@@ -46,9 +46,11 @@ public struct AttendanceDemo {
                 let year = partnership.startYear + (termIndex + 2) / 3
                 let term = Self.terms[termIndex % 3]
                 let exported = ISODate(year: year, month: [1, 4, 8][termIndex % 3], day: 3 + Int.random(in: 0...20, using: &random))!
-                let name = "attendance_\(partnership.id)_\(year)-\(term)_\(String(format: "%04d%02d%02d", exported.year, exported.month, exported.day)).csv"
+                let format = [Format.csv, .spreadsheetML, .xlsx][termIndex % 3]
+                let name = "attendance_\(partnership.id)_\(year)-\(term)_\(String(format: "%04d%02d%02d", exported.year, exported.month, exported.day)).\(format.rawValue)"
                 let url = inbox.appendingPathComponent(name)
-                try writeRegister(to: url, partnership: partnership, year: year, termIndex: termIndex % 3, rows: rowsPerRegister, random: &random, titled: termIndex == 1)
+                try writeRegister(to: url, format: format, partnership: partnership, year: year, termIndex: termIndex % 3,
+                                  rows: rowsPerRegister, random: &random, titled: termIndex == 3)
                 names.append(name)
             }
         }
@@ -58,17 +60,26 @@ public struct AttendanceDemo {
     /// One large register of `rows` rows, for benchmarks and national-scale inboxes.
     public func writeLargeRegister(to url: URL, partnership: Partnership, rows: Int) throws {
         var random = SeededRandom(seed: seed ^ 0xB16)
-        try writeRegister(to: url, partnership: partnership, year: partnership.startYear, termIndex: 0, rows: rows, random: &random, titled: false)
+        try writeRegister(to: url, format: .csv, partnership: partnership, year: partnership.startYear, termIndex: 0, rows: rows, random: &random, titled: false)
     }
 
-    private func writeRegister(to url: URL, partnership: Partnership, year: Int, termIndex: Int, rows: Int,
+    /// The file formats partnership leads export registers in, by file extension.
+    enum Format: String {
+        case csv, spreadsheetML = "xml", xlsx
+    }
+
+    private func writeRegister(to url: URL, format: Format, partnership: Partnership, year: Int, termIndex: Int, rows: Int,
                                random: inout SeededRandom, titled: Bool) throws {
-        let writer = try DemoCSVWriter(url: url, encoding: termIndex == 2 ? .utf8WithBOM : .utf8)
-        if titled { writer.row([.bare("\(partnership.id) attendance register"), .bare(""), .bare("")]) }
-        let header = termIndex == 1
+        let header = titled
             ? ["Session date", "URN", "School", "Participant E-mail", "Role", "ACTIVITY CODE", "Activity  title", "Type of activity", "Subject", "Hours", "Attended?", "Notes"]
             : ["Date", "School URN", "School name", "Participant email", "Participant role", "Activity code", "Activity title", "Activity type", "Subject", "Hours", "Attended"]
-        writer.row(header.map { .bare($0) })
+        // CSV streams row by row (registers can be large); spreadsheets are built then written.
+        var workbook = DemoWorkbook(header: header)
+        let writer = format == .csv ? try DemoCSVWriter(url: url, encoding: termIndex == 2 ? .utf8WithBOM : .utf8) : nil
+        if let writer {
+            if titled { writer.row([.bare("\(partnership.id) attendance register"), .bare(""), .bare("")]) }
+            writer.row(header.map { .bare($0) })
+        }
         let startMonth = [9, 1, 4][termIndex]
         let attendedTokens = [["TRUE", "FALSE"], ["Y", "N"], ["Yes", "No"], ["Present", "Absent"], ["1", "0"]][Int.random(in: 0..<5, using: &random)]
         var written = 0
@@ -84,17 +95,28 @@ public struct AttendanceDemo {
                 let school = random.pick(partnership.schools)
                 let email = "\(random.pick(Self.givenInitials)).\(random.pick(Self.surnames))\(Int.random(in: 1...40, using: &random))@school\(school.urn).sch.uk"
                 guard seen.insert(email).inserted else { continue }
-                var fields: [DemoCSVWriter.Field] = [
-                    .bare(String(format: "%02d/%02d/%04d", date.day, date.month, date.year)), .bare(String(school.urn)),
-                    .quoted(school.name), .bare(email), .bare(random.pick(Self.roles)), .bare(activity.code), .quoted(activity.title),
-                    .bare(activity.type), .bare(activity.subject), .bare(activity.hours),
-                    .bare(random.chance(0.88) ? attendedTokens[0] : attendedTokens[1]),
-                ]
-                if termIndex == 1 { fields.append(.bare(random.chance(0.1) ? "cover arranged" : "")) }
-                writer.row(fields)
+                let role = random.pick(Self.roles)
+                let attended = random.chance(0.88) ? attendedTokens[0] : attendedTokens[1]
+                let note = titled && random.chance(0.1) ? "cover arranged" : ""
+                if let writer {
+                    var fields: [DemoCSVWriter.Field] = [
+                        .bare(String(format: "%02d/%02d/%04d", date.day, date.month, date.year)), .bare(String(school.urn)),
+                        .quoted(school.name), .bare(email), .bare(role), .bare(activity.code), .quoted(activity.title),
+                        .bare(activity.type), .bare(activity.subject), .bare(activity.hours), .bare(attended),
+                    ]
+                    if titled { fields.append(.bare(note)) }
+                    writer.row(fields)
+                } else {
+                    var cells: [DemoWorkbook.Cell] = [
+                        .date(date), .number(String(school.urn)), .text(school.name), .text(email), .text(role), .text(activity.code),
+                        .text(activity.title), .text(activity.type), .text(activity.subject), .number(activity.hours), .text(attended),
+                    ]
+                    if titled { cells.append(.text(note)) }
+                    workbook.rows.append(cells)
+                }
                 written += 1
             }
         }
-        try writer.close()
+        if let writer { try writer.close() } else { try workbook.write(to: url, format: format == .xlsx ? .xlsx : .spreadsheetML) }
     }
 }

@@ -107,7 +107,7 @@ public final class XMLRecordSource: RecordSource {
     private func value(_ index: Int) -> String? {
         let occurrences = values[index]
         if paths[index].isList {
-            let items = occurrences.map { $0.map { "\"" + JSONText.escaped($0) + "\"" } ?? "null" }
+            let items = occurrences.map { $0.map(JSONText.string) ?? "null" }
             return "[" + items.joined(separator: ",") + "]"
         }
         return occurrences.first ?? nil
@@ -125,25 +125,6 @@ public final class XMLRecordSource: RecordSource {
         "<\(recordElement)> " + declared.indices.map { index in
             "\(declared[index])=\(masked.contains(index) ? "«masked»" : value(index) ?? "")"
         }.joined(separator: " | ")
-    }
-}
-
-/// JSON string escaping for values the loader writes as JSON text.
-enum JSONText {
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
 

@@ -110,7 +110,7 @@ final class CompiledRule {
             if let pattern, pattern.match(String(decoding: bytes, as: UTF8.self)) == nil {
                 return .failure(problem(bytes, "expected text matching \(rule.pattern!)"))
             }
-            switch NumberParser.parseInteger(bytes) {
+            switch NumberParser.parseInteger(bytes, allowingZeroFraction: true) {
             case let .success(number): return checkRange(Double(number), bytes).map { .integer(number) }
             case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
             }
