@@ -25,6 +25,23 @@ enum AnalystContract {
                        "fsm_percent", "open_date", "close_date", "low_age", "high_age", "ukprn", "town", "postcode", "region",
                        "urban_rural", "valid_from", "valid_to", "is_current"],
         "school_lineage": ["urn", "current_urn", "resolution", "steps", "candidates"],
+        // Attendance registers
+        "mart_attendance_partnership": ["partnership_id", "academic_year", "term", "subject", "activity_type", "sessions",
+                                        "participants", "attended_hours"],
+        "fct_attendance": ["partnership_id", "term", "urn", "session_date", "participant_key", "role", "activity_code",
+                           "activity_type", "subject", "hours", "attended", "source_file"],
+        // Partnerships, attainment and the teacher survey
+        "mart_attainment_partnership": ["partnership_id", "academic_year", "key_stage", "measure", "member_schools",
+                                        "schools_with_value", "mean_value", "status", "baseline_year", "baseline_mean",
+                                        "baseline_comparable", "change_from_baseline"],
+        "mart_programme_kpi": ["kpi", "value", "numerator", "denominator", "unit", "as_of"],
+        "dim_partnership": ["partnership_id", "name", "focus_subjects", "lead_urn", "plan_start", "plan_end", "grant_pence",
+                            "member_count", "size_flag", "export_date", "source_file", "source_line"],
+        "fct_attainment": ["urn", "academic_year", "key_stage", "measure", "value", "status", "cohort", "source_column",
+                           "source_file", "source_line"],
+        "fct_survey_response": ["partnership_id", "urn", "responded_at", "role", "attainment_answer", "agrees_attainment",
+                                "engagement_answer", "engagement_increased", "cpd_hours", "subjects", "export_date",
+                                "source_file", "source_line"],
         // The run ledger (operations)
         "etl_run": ["id", "started", "finished", "status", "exit_code", "versions", "inbox", "message"],
         "etl_file": ["id", "run_id", "path", "file_name", "source", "file_date", "sha256", "size", "encoding", "rows_read",

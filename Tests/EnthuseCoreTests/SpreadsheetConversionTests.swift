@@ -40,6 +40,36 @@ struct SpreadsheetConversionTests {
         #expect(fromXML[1].fields[0].hasPrefix("2014-09-08T00:00:00"))
     }
 
+    @Test(.enabled(if: soffice != nil, "LibreOffice's soffice is not installed: run scripts/install-system-packages"),
+          .timeLimit(.minutes(3)))
+    func registerSavedByLibreOfficeAsXLSXAndExcel2003XMLLoadsTheSameFactsAsTheCSV() throws {
+        // Given one register as CSV and as LibreOffice saved it in both spreadsheet formats
+        setenv(Pseudonymiser.environmentVariable, "conversion-test-key-0123456789", 1)
+        let scratch = try ScratchDirectory()
+        let name = "attendance_EP-0018_2014-autumn_20150108"
+        let csv = scratch.url.appendingPathComponent("\(name).csv")
+        try FileManager.default.copyItem(at: Project.spec.appendingPathComponent("\(name).csv"), to: csv)
+        try convert(csv, to: "xlsx", in: scratch)
+        try convert(csv, to: "xml:MS Excel 2003 XML", in: scratch)
+        let out = scratch.url.appendingPathComponent("out")
+
+        // When each is loaded into its own warehouse beside the register
+        var facts: [String] = []
+        for file in [csv, out.appendingPathComponent("\(name).xlsx"), out.appendingPathComponent("\(name).xml")] {
+            let warehouse = try Scratch()
+            try warehouse.add(fixture: "edubasealldata20261128.csv")
+            try FileManager.default.copyItem(at: file, to: warehouse.inbox.appendingPathComponent(file.lastPathComponent))
+            let report = try warehouse.run()
+            #expect(report.exitCode == 0, "\(file.lastPathComponent): \(report.summary)")
+            facts.append(try warehouse.dump(["SELECT partnership_id, term, urn, session_date, participant_key, role, activity_code, activity_type, subject, hours, attended FROM fct_attendance"]))
+        }
+
+        // Then the three loads agree, row for row
+        #expect(facts[0].split(separator: "\n").count == 57)
+        #expect(facts[1] == facts[0])
+        #expect(facts[2] == facts[0])
+    }
+
     /// A date as `yyyy-MM-dd`, a number by its value, anything else as it is.
     static func normalised(_ field: String) -> String {
         let parts = field.split(separator: "/")
