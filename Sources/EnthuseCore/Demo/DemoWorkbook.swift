@@ -85,7 +85,9 @@ struct DemoWorkbook {
         let archive = try Archive(url: url, accessMode: .create)
         for (name, text) in parts {
             let data = Data(text.utf8)
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            // A fixed modification time, so the same seed writes the same bytes (and a rerun is a no-op).
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), modificationDate: Date(timeIntervalSince1970: 1_577_836_800),
+                                 compressionMethod: .deflate) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
         }

@@ -64,15 +64,13 @@ public struct PipelineRunner {
         do {
             var loader = FileLoader(warehouse: warehouse, projectRoot: catalog.projectRoot, runID: runID, logger: logger)
             loader.progress = progress
-            var changed = Set<String>()
             for file in claimed {
                 let outcome = try withWarehouseErrors { try loader.load(path: file.path, pipeline: file.pipeline, captures: file.captures) }
                 log(outcome)
                 onFileFinished?(outcome)
-                if outcome.status == .loaded { changed.insert(outcome.source) }
                 report.files.append(outcome)
             }
-            report.refreshes = try withWarehouseErrors { try refresh(warehouse, changed: changed) }
+            report.refreshes = try withWarehouseErrors { try refresh(warehouse) }
         } catch {
             let failure = RunFailure(error)
             try? warehouse.pool.write { db in
@@ -98,25 +96,39 @@ public struct PipelineRunner {
         }
     }
 
-    /// Runs each refresh step once, in pipeline order, for the sources that changed and those
-    /// that depend on them; each step in a transaction of its own.
-    private func refresh(_ warehouse: Warehouse, changed: Set<String>) throws -> [RefreshOutcome] {
-        var affected = changed
-        for pipeline in catalog.pipelines where pipeline.dependsOn.contains(where: affected.contains) {
-            affected.insert(pipeline.source)
+    /// Runs each refresh step that has not yet seen every file of its sources (the pipelines that
+    /// declare it and those they depend on), once, in pipeline order, each in a transaction of its
+    /// own that also records how far it has seen. A run killed after its loads but before its
+    /// refreshes therefore leaves the work to the next run, even though that run loads nothing.
+    private func refresh(_ warehouse: Warehouse) throws -> [RefreshOutcome] {
+        var sourcesOfStep: [String: Set<String>] = [:]
+        for pipeline in catalog.pipelines {
+            for step in pipeline.refresh {
+                sourcesOfStep[step, default: []].formUnion([pipeline.source] + pipeline.dependsOn)
+            }
         }
         var done = Set<String>()
         var outcomes: [RefreshOutcome] = []
-        for pipeline in catalog.pipelines where affected.contains(pipeline.source) {
+        for pipeline in catalog.pipelines {
             for step in pipeline.refresh where done.insert(step).inserted {
+                let sources = Array(sourcesOfStep[step] ?? [])
                 let clock = ContinuousClock.now
-                try warehouse.pool.write { db in
+                let ran = try warehouse.pool.write { db -> Bool in
+                    let newest = try Int64.fetchOne(db, sql: """
+                        SELECT max(id) FROM etl_file WHERE status IN ('loaded', 'superseded') AND source IN (\(sources.map { _ in "?" }.joined(separator: ", ")))
+                        """, arguments: StatementArguments(sources)) ?? 0
+                    let seen = try Int64.fetchOne(db, sql: "SELECT through_file_id FROM etl_refresh WHERE step = ?", arguments: [step])
+                    guard newest > 0, newest != seen else { return false }
                     if let builtIn = RefreshStep(rawValue: step) {
                         try builtIn.run(db)
                     } else {
                         try SQLScript(url: catalog.projectRoot.appendingPathComponent(step)).run(db, parameters: [])
                     }
+                    try db.execute(sql: "INSERT OR REPLACE INTO etl_refresh (step, through_file_id, refreshed) VALUES (?, ?, ?)",
+                                   arguments: [step, newest, Timestamp.now()])
+                    return true
                 }
+                guard ran else { continue }
                 let outcome = RefreshOutcome(step: step, seconds: (ContinuousClock.now - clock).seconds)
                 logger.info("refreshed", metadata: ["step": "\(step)", "seconds": "\(outcome.seconds)"])
                 outcomes.append(outcome)
