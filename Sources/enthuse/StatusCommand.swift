@@ -16,7 +16,9 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try exitingOnFailure {
-            let catalog = try? options.catalog()
+            // Freshness is declared in the pipeline files: without them nothing could be stale,
+            // so a check that cannot read them fails (78) rather than passing vacuously.
+            let catalog = checkFreshness ? try options.catalog() : try? options.catalog()
             let status = try WarehouseStatus.read(warehouse: options.warehouse, catalog: catalog, today: .today, limit: runs)
             print(status.text)
             return checkFreshness && status.hasStaleSource ? SysExit.dataRejected : SysExit.success

@@ -72,8 +72,8 @@ struct DataDictionaryTests {
 
         #expect(mart.lineage.definedIn == "schemas/migrations/0004_funding_marts.sql")
         #expect(mart.lineage.reads == ["fct_contribution", "ref_funding_rounds"])
-        #expect(mart.lineage.filledBy.contains("fct_contribution: `schemas/transform/contributions.sql`"))
-        #expect(mart.lineage.filledBy.contains("ref_funding_rounds: reference data `pipelines/reference/funding_rounds.csv`"))
+        #expect(mart.lineage.filledBy.contains("`fct_contribution`: `schemas/transform/contributions.sql`"))
+        #expect(mart.lineage.filledBy.contains("`ref_funding_rounds`: reference data `pipelines/reference/funding_rounds.csv`"))
         #expect(mart.lineage.sources.contains("contributions_csv"))
         #expect(school.lineage.filledBy == ["`schemas/transform/school_register.sql`"])
         #expect(school.lineage.sources == ["school_register"])
@@ -81,7 +81,7 @@ struct DataDictionaryTests {
         #expect(lineage.lineage.sources == ["school_links", "school_register"])
         let issues = try #require(dictionary.entries.first { $0.name == "mart_funding_issue" })
         #expect(issues.lineage.sources == ["contributions_csv", "contributions_xml"])
-        #expect(issues.lineage.filledBy.contains("etl_file: the loader's run ledger (`Sources/EnthuseCore/Load/RunLedger.swift`)"))
+        #expect(issues.lineage.filledBy.contains("`etl_file`: the loader's run ledger (`Sources/EnthuseCore/Load/RunLedger.swift`)"))
     }
 
     @Test func docsCommandWritesMarkdownHTMLAndDatasetteMetadataListingEveryColumn() throws {

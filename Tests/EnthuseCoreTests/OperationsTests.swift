@@ -60,6 +60,17 @@ struct OperationsTests {
         #expect(unchecked.status == 0)
     }
 
+    @Test func checkFreshnessWithoutThePipelineFilesFailsRatherThanPassing() throws {
+        let scratch = try Scratch()
+        try scratch.write("edubasealldata20200101.csv", text: TinyRegister.file([TinyRegister.row(urn: 100001, name: "A School")]))
+        try scratch.run()
+
+        let result = try enthuse(["status", "--check-freshness", "--warehouse", scratch.warehouse, "--pipelines", scratch.directory.appendingPathComponent("nowhere").path])
+
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("pass --pipelines DIR"))
+    }
+
     @Test func progressShowsOnATerminalAndIsWipedButNeverReachesALog() throws {
         // Given a register large enough for progress reports (one every 8 MiB): 12 MB in 8,000 rows
         let scratch = try Scratch()

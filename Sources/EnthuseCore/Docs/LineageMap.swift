@@ -63,7 +63,7 @@ struct LineageMap {
         var sources = Set<String>()
         for base in isView ? reads : [table] {
             for writer in writers[base] ?? [] {
-                let line = isView ? "\(base): \(writer.what)" : writer.what
+                let line = isView ? "`\(base)`: \(writer.what)" : writer.what
                 if !filledBy.contains(line) { filledBy.append(line) }
                 sources.formUnion(writer.sources)
             }
