@@ -7,7 +7,7 @@ import Testing
 struct AttainmentDemoTests {
     @Test func demoInboxReproducesTheProgrammesHeadlineFiguresFromRawRows() throws {
         // Given the demo inbox (its attendance registers need the pseudonymisation key)
-        setenv(Pseudonymiser.environmentVariable, DemoInbox.demoPseudonymKey, 1)
+        setenv(Pseudonymiser.environmentVariable, AttendanceTests.key, 1)
         let scratch = try Scratch()
         try DemoInbox().write(to: scratch.inbox)
 

@@ -5,7 +5,8 @@ import Testing
 
 @Suite("Attendance registers")
 struct AttendanceTests {
-    static let key = "test-key-0123456789abcdef"
+    // The one key every test uses: tests run in parallel in one process and share its environment.
+    static let key = DemoInbox.demoPseudonymKey
     static let register = TinyRegister.file([
         TinyRegister.row(urn: 101445, name: "Royal Park Primary School"),
         TinyRegister.row(urn: 113824, name: "St Mary & St Joseph’s Catholic Primary School"),

@@ -46,7 +46,7 @@ struct CrashSafetyTests {
 
     @Test func loadsKilledAtSeededMomentsConvergeToTheCleanRunsMarts() throws {
         // Given the demo inbox and the marts of a clean, uninterrupted load of it
-        setenv(Pseudonymiser.environmentVariable, DemoInbox.demoPseudonymKey, 1)
+        setenv(Pseudonymiser.environmentVariable, AttendanceTests.key, 1)
         let clean = try Scratch()
         try DemoInbox().write(to: clean.inbox)
         let clock = ContinuousClock.now

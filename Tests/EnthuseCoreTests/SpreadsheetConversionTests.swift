@@ -44,7 +44,7 @@ struct SpreadsheetConversionTests {
           .timeLimit(.minutes(3)))
     func registerSavedByLibreOfficeAsXLSXAndExcel2003XMLLoadsTheSameFactsAsTheCSV() throws {
         // Given one register as CSV and as LibreOffice saved it in both spreadsheet formats
-        setenv(Pseudonymiser.environmentVariable, "conversion-test-key-0123456789", 1)
+        setenv(Pseudonymiser.environmentVariable, AttendanceTests.key, 1)
         let scratch = try ScratchDirectory()
         let name = "attendance_EP-0018_2014-autumn_20150108"
         let csv = scratch.url.appendingPathComponent("\(name).csv")
