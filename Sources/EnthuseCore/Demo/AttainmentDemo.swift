@@ -186,13 +186,10 @@ public struct AttainmentDemo {
 
     /// The CRM export: namespace urn:enthuse:partnerships:1, valid against partnerships.xsd.
     static func xml(_ partnerships: [Partnership]) -> String {
-        func escaped(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<Partnerships xmlns=\"urn:enthuse:partnerships:1\" exported=\"2019-07-31T02:00:00\">"]
         for partnership in partnerships {
             lines.append("  <Partnership id=\"\(partnership.id)\">")
-            lines.append("    <Name>\(escaped(partnership.name))</Name>")
+            lines.append("    <Name>\(XMLText.escaped(partnership.name))</Name>")
             lines += partnership.focus.map { "    <Focus>\($0)</Focus>" }
             lines.append("    <LeadURN>\(partnership.lead.urn)</LeadURN>")
             lines.append("    <ActionPlan start=\"\(partnership.start.text)\" end=\"\(partnership.end.text)\"/>")

@@ -28,22 +28,18 @@ struct DemoWorkbook {
         }
     }
 
-    private static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
     private var spreadsheetML: String {
         var lines = [
             "<?xml version=\"1.0\"?>", "<?mso-application progid=\"Excel.Sheet\"?>",
             "<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">",
             " <Styles><Style ss:ID=\"Default\" ss:Name=\"Normal\"/><Style ss:ID=\"d\"><NumberFormat ss:Format=\"Short Date\"/></Style></Styles>",
             " <Worksheet ss:Name=\"Attendance\">", "  <Table>",
-            "   <Row>" + header.map { "<Cell><Data ss:Type=\"String\">\(Self.escaped($0))</Data></Cell>" }.joined() + "</Row>",
+            "   <Row>" + header.map { "<Cell><Data ss:Type=\"String\">\(XMLText.escaped($0))</Data></Cell>" }.joined() + "</Row>",
         ]
         for row in rows {
             lines.append("   <Row>" + row.map { cell -> String in
                 switch cell {
-                case let .text(text): return "<Cell><Data ss:Type=\"String\">\(Self.escaped(text))</Data></Cell>"
+                case let .text(text): return "<Cell><Data ss:Type=\"String\">\(XMLText.escaped(text))</Data></Cell>"
                 case let .number(number): return "<Cell><Data ss:Type=\"Number\">\(number)</Data></Cell>"
                 case let .date(date): return "<Cell ss:StyleID=\"d\"><Data ss:Type=\"DateTime\">\(date.text)T00:00:00.000</Data></Cell>"
                 }
@@ -64,7 +60,7 @@ struct DemoWorkbook {
             "<row r=\"\(row)\">" + cells.enumerated().map { index, cell -> String in
                 let reference = "\(column(index))\(row)"
                 switch cell {
-                case let .text(text): return "<c r=\"\(reference)\" t=\"inlineStr\"><is><t>\(Self.escaped(text))</t></is></c>"
+                case let .text(text): return "<c r=\"\(reference)\" t=\"inlineStr\"><is><t>\(XMLText.escaped(text))</t></is></c>"
                 case let .number(number): return "<c r=\"\(reference)\"><v>\(number)</v></c>"
                 case let .date(date): return "<c r=\"\(reference)\" s=\"1\"><v>\(date.daysSinceEpoch + 25_569)</v></c>"
                 }

@@ -89,18 +89,15 @@ public struct FundingDemo {
     }
 
     static func xml(_ entries: [Entry]) -> String {
-        func escaped(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<Ledger xmlns=\"urn:enthuse:finance:1\" generated=\"2014-04-05T06:30:00\">"]
         for entry in entries {
             lines.append("  <Entry ref=\"\(entry.ref)\">")
-            lines.append("    <Funder id=\"\(entry.funderID)\">\(escaped(entry.funderName))</Funder>")
+            lines.append("    <Funder id=\"\(entry.funderID)\">\(XMLText.escaped(entry.funderName))</Funder>")
             lines.append("    <Round>\(entry.round)</Round>")
             lines.append("    <Kind>\(entry.kind)</Kind>")
             lines.append("    <Date>\(entry.date.text)</Date>")
             lines.append("    <Amount currency=\"GBP\">\(plain(entry.pence))</Amount>")
-            lines.append(entry.memo.isEmpty ? "    <Memo/>" : "    <Memo>\(escaped(entry.memo))</Memo>")
+            lines.append(entry.memo.isEmpty ? "    <Memo/>" : "    <Memo>\(XMLText.escaped(entry.memo))</Memo>")
             lines.append("  </Entry>")
         }
         lines.append("</Ledger>")
