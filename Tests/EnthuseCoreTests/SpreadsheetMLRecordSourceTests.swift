@@ -212,4 +212,33 @@ struct SpreadsheetMLRecordSourceTests {
             .replacingOccurrences(of: "<?mso-application progid=\"Excel.Sheet\"?>", with: "<!DOCTYPE Workbook [<!ENTITY lol \"lol\">]>")
         #expect(throws: XMLReadError.self) { try records(text) }
     }
+
+    // Inputs that crashed the reader (Tests/Fuzz/run spreadsheetml), kept in Fixtures/fuzz.
+
+    @Test(arguments: [
+        ("spreadsheetml-row-span-overflow.xml", 7, nil, "a row comes after row 1048576, the last a worksheet has"),
+        ("spreadsheetml-merge-across-overflow.xml", nil, 2,
+         "the cell reaches beyond the table's ss:ExpandedColumnCount of 2; Excel itself refuses such a file"),
+        ("spreadsheetml-cell-index-overflow.xml", nil, Int.max, "the cell reaches beyond column XFD, the last a worksheet has"),
+    ] as [(String, Int?, Int?, String)])
+    func positionsAsLargeAsAnIntGetAreRefusedAsAMalformedSheet(fixture: String, line: Int?, column: Int?, message: String) throws {
+        // Given a workbook whose ss:Span, ss:MergeAcross or ss:Index is 9223372036854775807
+        let path = Project.fixtures.appendingPathComponent("fuzz/" + fixture).path
+        // When it is read
+        let error = try #require(throws: SpreadsheetError.self) { try SpreadsheetMLRecordSource(path: path).records() }
+        // Then it is refused as a malformed sheet, at the row or cell concerned, and nothing overflows
+        #expect(error.reason == .malformedSheet)
+        #expect(error.line == line && error.column == column)
+        #expect(error.message == message)
+    }
+
+    @Test func tableInsideAnElementOfAnotherNamespaceIsNotAWorksheets() throws {
+        // Given a workbook with a Table inside a foreign element before its only worksheet, whose own table is 2 wide
+        let path = Project.fixtures.appendingPathComponent("fuzz/spreadsheetml-table-in-foreign-element.xml").path
+        // When it is read
+        let source = try SpreadsheetMLRecordSource(path: path)
+        // Then the foreign element is skipped and the worksheet's row is read at its own width
+        #expect(source.worksheet == "Register")
+        #expect(try source.records() == [SheetRecord(1, ["a", "b"])])
+    }
 }

@@ -131,15 +131,22 @@ public final class SpreadsheetMLRecordSource: RecordSource {
 
     /// Reads the row whose start the reader is on, up to its end.
     private func readRow(_ start: XMLStreamNode) throws {
-        let number = try number("Index", line: start.line) ?? nextRow
+        let index = try self.number("Index", line: start.line)
+        let number = index ?? nextRow
         guard number >= nextRow, number <= ColumnLetters.maxRow else {
-            throw SpreadsheetError(.malformedSheet, file: path, line: start.line, number < nextRow
-                ? "a row says ss:Index=\"\(number)\" after row \(nextRow - 1): rows must go down the sheet"
-                : "a row says ss:Index=\"\(number)\", but a worksheet has \(ColumnLetters.maxRow) rows")
+            let message = if number < nextRow {
+                "a row says ss:Index=\"\(number)\" after row \(nextRow - 1): rows must go down the sheet"
+            } else if index != nil {
+                "a row says ss:Index=\"\(number)\", but a worksheet has \(ColumnLetters.maxRow) rows"
+            } else {
+                "a row comes after row \(ColumnLetters.maxRow), the last a worksheet has"
+            }
+            throw SpreadsheetError(.malformedSheet, file: path, line: start.line, message)
         }
         let span = try self.number("Span", line: start.line) ?? 0
         row.start(number: number, width: width)
-        nextRow = min(number + span, ColumnLetters.maxRow) + 1
+        // A span past the last row ends there; subtracting keeps a huge one from overflowing.
+        nextRow = number + min(span, ColumnLetters.maxRow - number) + 1
         guard !start.isEmptyElement else { return }
         var nextColumn = 1
         while let node = try reader.next() {
@@ -155,13 +162,14 @@ public final class SpreadsheetMLRecordSource: RecordSource {
                     "a cell says ss:Index=\"\(column)\" after column \(ColumnLetters.name(nextColumn - 1)): cells must go "
                         + "left to right")
             }
-            let lastColumn = column + (try self.number("MergeAcross", line: node.line) ?? 0)
-            guard lastColumn <= width else {
+            let merged = try self.number("MergeAcross", line: node.line) ?? 0
+            // Compared by subtracting, so that a huge index or merge cannot overflow.
+            guard column <= width, merged <= width - column else {
                 let bound = widthDeclared ? "the table's ss:ExpandedColumnCount of \(width); Excel itself refuses such a file"
                     : "column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has"
                 throw SpreadsheetError(.malformedSheet, file: path, row: number, column: column, "the cell reaches beyond \(bound)")
             }
-            nextColumn = lastColumn + 1
+            nextColumn = column + merged + 1
             if let value = try cellValue(depth: node.depth, isEmpty: node.isEmptyElement) { row.set(column - 1, value) }
         }
     }

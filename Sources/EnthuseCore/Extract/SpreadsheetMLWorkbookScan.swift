@@ -22,7 +22,13 @@ struct SpreadsheetMLWorkbookScan {
         let namespace = SpreadsheetMLRecordSource.namespace
         var column = 0
         while let node = try reader.next() {
-            guard node.kind == .elementStart, node.namespaceURI == namespace else { continue }
+            guard node.kind == .elementStart else { continue }
+            // Elements of other namespaces are skipped whole, as the reading pass skips them:
+            // a table inside one is not a worksheet's.
+            guard node.namespaceURI == namespace else {
+                try reader.skipElement()
+                continue
+            }
             switch (node.depth, node.localName) {
             case (0, "Workbook"):
                 continue
@@ -44,7 +50,9 @@ struct SpreadsheetMLWorkbookScan {
                 let index = reader.attribute("Index", namespace: namespace).flatMap(Int.init)
                 let merged = reader.attribute("MergeAcross", namespace: namespace).flatMap(Int.init) ?? 0
                 // Out-of-order or absurd positions are the reading pass's to refuse, with the row.
-                column = min(max(index ?? column + 1, column + 1) + max(merged, 0), ColumnLetters.maxColumn)
+                // Each term is bounded first, so that huge numbers cannot overflow the sum.
+                let first = min(max(index ?? column + 1, column + 1), ColumnLetters.maxColumn)
+                column = min(first + min(max(merged, 0), ColumnLetters.maxColumn), ColumnLetters.maxColumn)
                 let last = worksheets.count - 1
                 worksheets[last].width = max(worksheets[last].width, column)
                 try reader.skipElement()

@@ -1,0 +1,38 @@
+import Glibc
+
+// libFuzzer target: the SpreadsheetML (Excel 2003 XML) reader over arbitrary bytes, with every
+// record and every field touched. It must never crash, and the records it hands out must be rows
+// Excel could show: row numbers going down the sheet within its last row, every record as wide as
+// the sheet and no wider than its last column.
+private let path = "/dev/shm/enthuse-spreadsheetml-fuzz-\(getpid()).xml"
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func spreadsheetMLFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let file = fopen(path, "wb")!
+    fwrite(data, 1, size, file)
+    fclose(file)
+    guard let source = try? SpreadsheetMLRecordSource(path: path) else { return 0 }
+    do {
+        var lastLine = 0
+        var width: Int?
+        while try source.next() {
+            let line = source.line
+            if line <= lastLine || line > ColumnLetters.maxRow { fatalError("row \(line) after row \(lastLine)") }
+            lastLine = line
+            let count = source.fieldCount
+            if count > ColumnLetters.maxColumn || (width.map { $0 != count } ?? false) {
+                fatalError("a record of \(count) fields in a sheet \(width ?? count) wide")
+            }
+            width = count
+            for index in 0..<count {
+                _ = source.withUTF8Field(index) { $0.count }
+            }
+            _ = source.rawText(masking: [])
+            _ = source.rawText(masking: [0])
+            _ = source.recordProblem
+        }
+    } catch {
+        _ = "\(error)"
+    }
+    return 0
+}
