@@ -46,6 +46,7 @@ struct PipelineDefinitionTests {
         (minimal + "\n    type: date\n", 9, "has type date but no format"),
         (minimal + "\n    range: [0, 10]\n", 11, "range applies to integer and decimal columns"),
         (minimal + "\nreject_threshold: 2\n", 11, "reject_threshold must be a fraction between 0 and 1"),
+        (minimal + "\nunique: [name, colour]\n", 11, "unique names 'colour', which is not one of the columns (name)"),
         ("source: things\nfiles: [a, b]\n", 2, "files must be a mapping"),
         ("source: things\n  bad: indentation\n", 2, "not valid YAML"),
     ])

@@ -27,14 +27,32 @@ struct StagingWriter {
         }
     }
 
-    /// Inserts one validated row. A constraint the row breaks (a URN twice in one snapshot, say)
-    /// comes back as the SQLite message so the row can be rejected; other errors throw.
-    func insert(fileID: Int64, line: Int, values: [FieldValue]) throws -> String? {
+    /// Inserts one validated row, its text bound straight from the batch's arena. A constraint the
+    /// row breaks (a URN twice in one snapshot, say) comes back as the SQLite message so the row can
+    /// be rejected; other errors throw.
+    ///
+    /// Text is bound without a copy (SQLITE_STATIC): SQLite reads it during the step, and every
+    /// column is bound afresh for each row. ``releaseText()`` unbinds it before the arena goes.
+    func insert(fileID: Int64, line: Int, values: UnsafeBufferPointer<ValidatedBatch.Slot>, text: UnsafeBufferPointer<UInt8>) throws -> String? {
         let handle = statement.sqliteStatement
         sqlite3_bind_int64(handle, 1, fileID)
         sqlite3_bind_int64(handle, 2, Int64(line))
-        for (offset, value) in values.enumerated() {
-            Self.bind(value, at: Int32(fileColumnCount + 1 + offset), in: handle)
+        var index = Int32(fileColumnCount + 1)
+        for value in values {
+            switch value {
+            case .null:
+                sqlite3_bind_null(handle, index)
+            case let .integer(number):
+                sqlite3_bind_int64(handle, index, number)
+            case let .real(number):
+                sqlite3_bind_double(handle, index, number)
+            case let .text(offset, count) where count > 0:
+                let start = UnsafeRawPointer(text.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
+                sqlite3_bind_text(handle, index, start, Int32(count), sqliteStatic)
+            case .text:
+                sqlite3_bind_text(handle, index, "", 0, sqliteTransient)
+            }
+            index += 1
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
@@ -46,6 +64,14 @@ struct StagingWriter {
             return String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
         default:
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: statement.sql)
+        }
+    }
+
+    /// Unbinds the row columns, so that no binding points into an arena that is about to be freed.
+    func releaseText() {
+        let handle = statement.sqliteStatement
+        for index in Int32(fileColumnCount + 1) ... sqlite3_bind_parameter_count(handle) {
+            sqlite3_bind_null(handle, index)
         }
     }
 
@@ -68,3 +94,5 @@ struct StagingWriter {
 
 /// SQLite's "copy the bytes now" destructor, which Swift does not import on Linux.
 let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+/// SQLite's "the bytes stay put until rebound" destructor (a null pointer).
+let sqliteStatic: sqlite3_destructor_type? = nil

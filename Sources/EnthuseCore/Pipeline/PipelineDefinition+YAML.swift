@@ -7,7 +7,7 @@ extension PipelineDefinition {
     public static let documentedKeys: [String: Set<String>] = [
         "pipeline": [
             "source", "description", "files", "depends_on", "freshness_days", "reject_threshold",
-            "personal_columns", "columns", "staging", "transform", "refresh",
+            "personal_columns", "columns", "unique", "staging", "transform", "refresh",
         ],
         "files": ["pattern", "date", "format", "encoding", "schema", "record"],
         "column": [

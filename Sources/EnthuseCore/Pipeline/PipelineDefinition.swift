@@ -21,6 +21,9 @@ public struct PipelineDefinition: Sendable, Equatable {
     public var personalColumns: [String]
     /// The fields to bind, in declaration order.
     public var columns: [ColumnRule]
+    /// Columns whose values together may appear only once in a file (a participant once per
+    /// session of a register): a later row repeating an earlier one's is refused, naming its line.
+    public var unique: [String]
     /// The staging table that receives validated rows (`stg_*`).
     public var staging: String
     /// SQL run in the file's transaction after its rows are staged (path from the project root).
@@ -34,7 +37,7 @@ public struct PipelineDefinition: Sendable, Equatable {
     public init(
         source: String, description: String = "", files: FileSelection, dependsOn: [String] = [],
         freshnessDays: Int? = nil, rejectThreshold: Double = 0, personalColumns: [String] = [],
-        columns: [ColumnRule], staging: String, transform: String? = nil, refresh: [String] = [],
+        columns: [ColumnRule], unique: [String] = [], staging: String, transform: String? = nil, refresh: [String] = [],
         definitionPath: String = ""
     ) {
         self.source = source
@@ -45,6 +48,7 @@ public struct PipelineDefinition: Sendable, Equatable {
         self.rejectThreshold = rejectThreshold
         self.personalColumns = personalColumns
         self.columns = columns
+        self.unique = unique
         self.staging = staging
         self.transform = transform
         self.refresh = refresh

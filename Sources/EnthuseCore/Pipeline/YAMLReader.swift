@@ -42,6 +42,7 @@ struct YAMLReader {
             rejectThreshold: threshold,
             personalColumns: try map.optional("personal_columns").map { node throws(Failure) in try stringList(node, what: "personal_columns") } ?? [],
             columns: columns,
+            unique: try map.optional("unique").map { node throws(Failure) in try stringList(node, what: "unique") } ?? [],
             staging: staging,
             transform: try map.optional("transform").map { node throws(Failure) in try string(node, what: "transform") },
             refresh: try map.optional("refresh").map { node throws(Failure) in try stringList(node, what: "refresh") } ?? [],
@@ -49,6 +50,9 @@ struct YAMLReader {
         let names = columns.map(\.name)
         if let duplicate = names.firstDuplicate {
             throw error(columnsNode, "column '\(duplicate)' is declared twice")
+        }
+        if let unknown = definition.unique.first(where: { !names.contains($0) }) {
+            throw error(try map.required("unique"), "unique names '\(unknown)', which is not one of the columns (\(names.joined(separator: ", ")))")
         }
         return definition
     }

@@ -115,9 +115,9 @@ struct FileLoader {
         } catch let error as DatabaseError where !error.isWarehouseIOError {
             throw FileRejection(reason: "the transform \(transform) failed: \(error.message ?? "\(error)"); nothing of the file was loaded", line: nil)
         }
-        let rejects = try Row.fetchAll(db, sql: "SELECT line, field, value, reason FROM temp.transform_reject ORDER BY line")
-        var lines = Set<Int>()
-        for row in rejects {
+        // A cursor, not an array: a register full of repeated rows must not be held in memory.
+        let rejects = try Row.fetchCursor(db, sql: "SELECT line, field, value, reason FROM temp.transform_reject ORDER BY line")
+        while let row = try rejects.next() {
             let reject = RowReject(line: row["line"], field: row["field"], value: row["value"], reason: row["reason"])
             // The raw record is the staged row (the transform sees typed values, not the file's text).
             let staged = try Row.fetchOne(db, sql: "SELECT * FROM \(staging.quotedDatabaseIdentifier) WHERE etl_file_id = ? AND line = ?", arguments: [fileID, reject.line])
@@ -125,61 +125,105 @@ struct FileLoader {
             try RunLedger.insertReject(db, runID: runID, fileID: fileID, file: outcome.fileName, reject: reject, raw: raw)
             onReject?(reject)
             if outcome.sampleRejects.count < Self.sampleRejectLimit { outcome.sampleRejects.append(reject) }
-            if let line = reject.line { lines.insert(line) }
         }
-        outcome.rowsLoaded -= lines.count
-        outcome.rowsRejected += lines.count
+        let lines = try Int.fetchOne(db, sql: "SELECT count(DISTINCT line) FROM temp.transform_reject") ?? 0
+        outcome.rowsLoaded -= lines
+        outcome.rowsRejected += lines
     }
 
-    /// Reads every record: the header is found, bound and checked, then each row is validated and
-    /// either staged (when `writer` is given) or recorded as a reject.
+    /// Reads every record: a ``RecordProducer`` finds the header and validates rows on a thread of
+    /// its own; here, on the connection's thread, each valid row is staged (when `writer` is given)
+    /// and each refused one recorded as a reject.
     private func readRecords(_ db: Database, _ outcome: inout FileOutcome, pipeline: PipelineDefinition,
                              encoding: DetectedEncoding?, runID: Int64, fileID: Int64, writer: StagingWriter?) throws {
-        do {
-            let source = try openSource(path: outcome.path, pipeline: pipeline, encoding: encoding)
-            let binding = try findHeader(source, pipeline: pipeline)
-            outcome.ignoredColumns = binding.ignored
-            let pseudonymiser = pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil
-            var validator = try RowValidator(pipeline: pipeline, binding: binding, pseudonymiser: pseudonymiser,
-                                             references: try Self.referenceSets(db, pipeline: pipeline))
-            var lastProgress = 0
-            while try source.next() {
-                outcome.rowsRead += 1
-                var problems: [RowProblem] = []
-                if validator.validate(source) {
-                    if let writer, let constraint = try writer.insert(fileID: fileID, line: source.line, values: validator.values) {
-                        problems = [RowProblem(field: nil, value: nil, reason: "the warehouse refused the row: \(constraint)")]
-                    }
-                } else {
-                    problems = validator.problems
-                }
-                if problems.isEmpty {
-                    outcome.rowsLoaded += writer == nil ? 0 : 1
-                } else {
-                    outcome.rowsRejected += 1
-                    let raw = rawText(source, binding: binding)
-                    for problem in problems {
-                        let reject = RowReject(line: source.line, field: problem.field, value: problem.value, reason: problem.reason)
-                        try RunLedger.insertReject(db, runID: runID, fileID: fileID, file: outcome.fileName, reject: reject, raw: raw)
-                        onReject?(reject)
-                        if outcome.sampleRejects.count < Self.sampleRejectLimit { outcome.sampleRejects.append(reject) }
-                    }
-                }
-                if let progress, source.bytesRead - lastProgress >= 8 << 20 {
-                    lastProgress = source.bytesRead
-                    progress(outcome.fileName, outcome.rowsRead, source.bytesRead)
-                }
-            }
-            if outcome.rowsRead == 0 {
-                throw FileRejection(reason: "the file has no records; a real export always has some, so nothing was loaded", line: source.line == 0 ? nil : source.line)
-            }
-        } catch let error as CSVError {
-            throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
-        } catch let error as XMLReadError {
-            throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.line)
-        } catch let error as SpreadsheetError {
-            throw FileRejection(reason: error.description + " Nothing of the file was loaded.", line: error.row ?? error.line)
+        let producer = RecordProducer(
+            path: outcome.path, pipeline: pipeline, encoding: encoding, projectRoot: projectRoot,
+            pseudonymiser: pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil,
+            references: try Self.referenceSets(db, pipeline: pipeline))
+        // Only staged rows can be compared, so a replay of a refused file does not check `unique`.
+        var repeats = try writer.flatMap { _ in try RepeatedRowCheck(db: db, pipeline: pipeline) }
+        let handOff = HandOff<RecordProducer.Message>(capacity: 2)
+        let recycled = HandOff<ValidatedBatch>(capacity: 4)
+        let producerStopped = producer.start(into: handOff, recycled: recycled)
+        // Whatever ends this loop, the reading thread stops and closes the file before the
+        // transaction does.
+        defer {
+            handOff.cancel()
+            producerStopped.wait()
         }
+        var lastProgress = 0
+        while true {
+            switch handOff.take() {
+            case let .header(binding):
+                outcome.ignoredColumns = binding.ignored
+            case var .batch(batch):
+                try stage(batch, &outcome, db: db, runID: runID, fileID: fileID, writer: writer, repeats: &repeats)
+                if let progress, batch.bytesRead - lastProgress >= 8 << 20 {
+                    lastProgress = batch.bytesRead
+                    progress(outcome.fileName, outcome.rowsRead, batch.bytesRead)
+                }
+                batch.removeAll()
+                _ = recycled.put(batch)
+            case let .finished(lastLine):
+                if outcome.rowsRead == 0 {
+                    throw FileRejection(reason: "the file has no records; a real export always has some, so nothing was loaded", line: lastLine == 0 ? nil : lastLine)
+                }
+                if let repeats {
+                    let refused = try repeats.refuseRepeats(db, fileID: fileID) { _, reject, raw in
+                        try self.reject(reject, raw: raw, &outcome, db: db, runID: runID, fileID: fileID)
+                    }
+                    outcome.rowsLoaded -= refused
+                    outcome.rowsRejected += refused
+                }
+                return
+            case let .failed(error):
+                throw error
+            }
+        }
+    }
+
+    /// Stages a batch's valid rows and records its refused ones.
+    private func stage(_ batch: ValidatedBatch, _ outcome: inout FileOutcome, db: Database, runID: Int64, fileID: Int64,
+                       writer: StagingWriter?, repeats: inout RepeatedRowCheck?) throws {
+        if let writer {
+            try batch.withUnsafeRows { lines, slots, text in
+                defer { writer.releaseText() }
+                let width = batch.width
+                for row in 0..<lines.count {
+                    outcome.rowsRead += 1
+                    let values = UnsafeBufferPointer(rebasing: slots[row * width ..< (row + 1) * width])
+                    guard let constraint = try writer.insert(fileID: fileID, line: lines[row], values: values, text: text) else {
+                        outcome.rowsLoaded += 1
+                        continue
+                    }
+                    // Validation lets through only rows the table accepts; this is the safety net.
+                    outcome.rowsRejected += 1
+                    let raw = values.map { CSVText.quoted(batch.text(of: $0) ?? "") }.joined(separator: ",")
+                    try reject(RowReject(line: lines[row], field: nil, value: nil, reason: "the warehouse refused the row: \(constraint)"),
+                               raw: raw, &outcome, db: db, runID: runID, fileID: fileID)
+                }
+                for flagged in batch.possibleRepeats {
+                    let values = UnsafeBufferPointer(rebasing: slots[flagged.row * width ..< (flagged.row + 1) * width])
+                    try repeats?.remember(line: lines[flagged.row], values: values, text: text, raw: flagged.raw)
+                }
+            }
+        } else {
+            outcome.rowsRead += batch.lines.count
+        }
+        for record in batch.refused {
+            outcome.rowsRead += 1
+            outcome.rowsRejected += 1
+            for problem in record.problems {
+                try reject(RowReject(line: record.line, field: problem.field, value: problem.value, reason: problem.reason),
+                           raw: record.raw, &outcome, db: db, runID: runID, fileID: fileID)
+            }
+        }
+    }
+
+    private func reject(_ reject: RowReject, raw: String?, _ outcome: inout FileOutcome, db: Database, runID: Int64, fileID: Int64) throws {
+        try RunLedger.insertReject(db, runID: runID, fileID: fileID, file: outcome.fileName, reject: reject, raw: raw)
+        onReject?(reject)
+        if outcome.sampleRejects.count < Self.sampleRejectLimit { outcome.sampleRejects.append(reject) }
     }
 
     /// The warehouse columns the pipeline's `exists_in` rules name, read once for the file.
@@ -201,54 +245,6 @@ struct FileLoader {
             sets[target] = ReferenceSet(values: values)
         }
         return sets
-    }
-
-    /// The extract stage's reader for the pipeline's format.
-    private func openSource(path: String, pipeline: PipelineDefinition, encoding: DetectedEncoding?) throws -> any RecordSource {
-        switch pipeline.files.format {
-        case .csv:
-            return try CSVRecordSource(path: path, encoding: encoding ?? .utf8)
-        case .xml:
-            let schema = try pipeline.files.schema.map { try SchemaCache.schema(path: projectRoot.appendingPathComponent($0).path) }
-            return try XMLRecordSource(path: path, schema: schema, recordElement: pipeline.files.record!, fieldPaths: pipeline.columns.map(\.header))
-        case .spreadsheetml:
-            return try SpreadsheetMLRecordSource(path: path)
-        case .xlsx:
-            return try XLSXRecordSource(path: path)
-        }
-    }
-
-    /// The header is fixed by the format (XML field paths), or it is the first record that
-    /// carries every column the pipeline needs; title and blank rows above it are skipped (up to
-    /// 20 of them).
-    private func findHeader(_ source: any RecordSource, pipeline: PipelineDefinition) throws -> HeaderBinding {
-        if let header = source.fixedHeader {
-            return try HeaderBinding.bind(header: header, to: pipeline).get()
-        }
-        var best: (header: [String], line: Int, matches: Int)?
-        for _ in 0..<20 {
-            guard try source.next() else { break }
-            let header = (0..<source.fieldCount).map { index in
-                (try? source.withUTF8Field(index) { String(decoding: $0, as: UTF8.self) }.get()) ?? ""
-            }
-            if case let .success(binding) = HeaderBinding.bind(header: header, to: pipeline) { return binding }
-            let matches = HeaderBinding.matches(header: header, pipeline: pipeline)
-            if best == nil || matches > best!.matches { best = (header, source.line, matches) }
-        }
-        guard let best else {
-            throw FileRejection(reason: "the file is empty; expected a header row and data", line: nil)
-        }
-        guard case let .failure(missing) = HeaderBinding.bind(header: best.header, to: pipeline) else {
-            preconditionFailure("a header that binds was returned above")
-        }
-        throw FileRejection(reason: missing.description, line: best.line)
-    }
-
-    private func rawText(_ source: any RecordSource, binding: HeaderBinding) -> String {
-        if !binding.personalIndexes.isEmpty && source.fieldCount != binding.width {
-            return "«withheld: the record's fields do not line up with the header, so its personal-data columns cannot be masked; see the quarantined file»"
-        }
-        return source.rawText(masking: binding.personalIndexes)
     }
 
     private func thresholdRefusal(_ outcome: FileOutcome, pipeline: PipelineDefinition) -> FileRejection? {
@@ -332,7 +328,7 @@ struct FileLoader {
 }
 
 /// A file refused as a whole, with the reason a person needs to fix it.
-struct FileRejection: Error {
+struct FileRejection: Error, Sendable {
     var reason: String
     var line: Int?
 }
