@@ -3,6 +3,7 @@ import EnthuseCore
 import Foundation
 
 extension DemoInbox.Scale: ExpressibleByArgument {}
+extension AttendanceDemo.Format: ExpressibleByArgument {}
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,13 +22,16 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Instead of an inbox, write a register snapshot and one attendance register of this many rows (benchmarks).")
     var attendanceRows: Int?
 
+    @Option(help: "The attendance register's format with --attendance-rows: csv, xml (Excel 2003 SpreadsheetML) or xlsx.")
+    var attendanceFormat: AttendanceDemo.Format = .csv
+
     func run() throws {
         try exitingOnFailure {
             let directory = URL(fileURLWithPath: out)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let files: [String]
             if let attendanceRows {
-                files = try DemoInbox(seed: seed).writeBenchmark(to: directory, attendanceRows: attendanceRows)
+                files = try DemoInbox(seed: seed).writeBenchmark(to: directory, attendanceRows: attendanceRows, format: attendanceFormat)
             } else {
                 files = try DemoInbox(seed: seed, scale: scale).write(to: directory)
             }

@@ -58,13 +58,13 @@ public struct AttendanceDemo {
     }
 
     /// One large register of `rows` rows, for benchmarks and national-scale inboxes.
-    public func writeLargeRegister(to url: URL, partnership: Partnership, rows: Int) throws {
+    public func writeLargeRegister(to url: URL, format: Format = .csv, partnership: Partnership, rows: Int) throws {
         var random = SeededRandom(seed: seed ^ 0xB16)
-        try writeRegister(to: url, format: .csv, partnership: partnership, year: partnership.startYear, termIndex: 0, rows: rows, random: &random, titled: false)
+        try writeRegister(to: url, format: format, partnership: partnership, year: partnership.startYear, termIndex: 0, rows: rows, random: &random, titled: false)
     }
 
     /// The file formats partnership leads export registers in, by file extension.
-    enum Format: String {
+    public enum Format: String, Sendable, CaseIterable {
         case csv, spreadsheetML = "xml", xlsx
     }
 
@@ -73,9 +73,9 @@ public struct AttendanceDemo {
         let header = titled
             ? ["Session date", "URN", "School", "Participant E-mail", "Role", "ACTIVITY CODE", "Activity  title", "Type of activity", "Subject", "Hours", "Attended?", "Notes"]
             : ["Date", "School URN", "School name", "Participant email", "Participant role", "Activity code", "Activity title", "Activity type", "Subject", "Hours", "Attended"]
-        // CSV streams row by row (registers can be large); spreadsheets are built then written.
-        var workbook = DemoWorkbook(header: header)
+        // Every format streams row by row: benchmark registers have millions of rows.
         let writer = format == .csv ? try DemoCSVWriter(url: url, encoding: termIndex == 2 ? .utf8WithBOM : .utf8) : nil
+        let workbook = format == .csv ? nil : try DemoWorkbook(url: url, format: format == .xlsx ? .xlsx : .spreadsheetML, header: header)
         if let writer {
             if titled { writer.row([.bare("\(partnership.id) attendance register"), .bare(""), .bare("")]) }
             writer.row(header.map { .bare($0) })
@@ -106,17 +106,18 @@ public struct AttendanceDemo {
                     ]
                     if titled { fields.append(.bare(note)) }
                     writer.row(fields)
-                } else {
+                } else if let workbook {
                     var cells: [DemoWorkbook.Cell] = [
                         .date(date), .number(String(school.urn)), .text(school.name), .text(email), .text(role), .text(activity.code),
                         .text(activity.title), .text(activity.type), .text(activity.subject), .number(activity.hours), .text(attended),
                     ]
                     if titled { cells.append(.text(note)) }
-                    workbook.rows.append(cells)
+                    workbook.row(cells)
                 }
                 written += 1
             }
         }
-        if let writer { try writer.close() } else { try workbook.write(to: url, format: format == .xlsx ? .xlsx : .spreadsheetML) }
+        try writer?.close()
+        try workbook?.close()
     }
 }

@@ -12,15 +12,13 @@ final class DemoCSVWriter {
         case utf8, utf8WithBOM, windows1252
     }
 
-    private let handle: FileHandle
+    private let stream: DemoByteStream
     private let encoding: Encoding
+    /// The row being built.
     private var buffer: [UInt8] = []
 
     init(url: URL, encoding: Encoding) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        handle = try FileHandle(forWritingTo: url)
+        stream = try DemoByteStream(url: url)
         self.encoding = encoding
         if encoding == .utf8WithBOM { buffer = [0xEF, 0xBB, 0xBF] }
     }
@@ -38,12 +36,12 @@ final class DemoCSVWriter {
             }
         }
         buffer.append(contentsOf: [0x0D, 0x0A])
-        if buffer.count > 1 << 20 { flush() }
+        stream.append(bytes: buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 
     func close() throws {
-        flush()
-        try handle.close()
+        try stream.close()
     }
 
     private func append(_ text: String) {
@@ -55,10 +53,5 @@ final class DemoCSVWriter {
                 buffer.append(Windows1252.encode(scalar) ?? 0x3F)
             }
         }
-    }
-
-    private func flush() {
-        handle.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -41,14 +41,14 @@ public struct DemoInbox {
     }
 
     /// A register snapshot and one attendance register of `attendanceRows` rows, for benchmarks.
-    public func writeBenchmark(to directory: URL, attendanceRows: Int) throws -> [String] {
+    public func writeBenchmark(to directory: URL, attendanceRows: Int, format: AttendanceDemo.Format = .csv) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let register = RegisterDemo(seed: seed)
         let snapshot = try register.write(to: directory).filter { $0.hasPrefix("edubasealldata") }
         for name in snapshot.dropLast() { try FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
-        let name = "attendance_EP-0001_2016-autumn_20170105.csv"
+        let name = "attendance_EP-0001_2016-autumn_20170105.\(format.rawValue)"
         let partnership = AttainmentDemo(seed: seed, register: register).attendancePartnerships()[0]
-        try AttendanceDemo(seed: seed).writeLargeRegister(to: directory.appendingPathComponent(name), partnership: partnership, rows: attendanceRows)
+        try AttendanceDemo(seed: seed).writeLargeRegister(to: directory.appendingPathComponent(name), format: format, partnership: partnership, rows: attendanceRows)
         try FileManager.default.removeItem(at: directory.appendingPathComponent("links_edubasealldata\(RegisterDemo.snapshotDates.last!).csv"))
         return [snapshot.last!, name]
     }
