@@ -170,7 +170,9 @@ struct AttendanceTests {
             #expect(!rejects.stdout.contains(address), "\(address) is in the rejects")
         }
         #expect(rejects.stdout.contains("«masked"))
+        // Nor does the key itself (it only ever travels in the environment, never in arguments)
         #expect(!run.stderr.contains(Self.key) && !run.stdout.contains(Self.key))
+        #expect(warehouse.range(of: Data(Self.key.utf8)) == nil)
     }
 
     @Test func correctedRegisterReplacesTheEarlierOneWhicheverArrivesFirst() throws {
