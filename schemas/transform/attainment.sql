@@ -28,7 +28,7 @@ WHERE key_stage = upper(:key_stage) AND academic_year = :first_year || '/' || su
 
 INSERT INTO fct_attainment (urn, academic_year, key_stage, measure, value, status, cohort,
                             source_column, source_file, source_line)
-WITH cell AS (
+WITH cell AS MATERIALIZED (
     SELECT s.urn, s.line, s.cohort, m.measure, m.source_column,
            trim(CASE m.source_column
                     WHEN 'PTENGMATX'        THEN s.ptengmatx
