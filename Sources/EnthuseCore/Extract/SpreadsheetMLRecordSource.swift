@@ -1,5 +1,7 @@
+import CLibXML2
+
 /// Rows of one worksheet of an Excel "XML Spreadsheet 2003" file (SpreadsheetML), streamed with
-/// `XMLStreamReader`: one record per row that has a non-blank cell.
+/// an ``XMLEventParser``: one record per row that has a non-blank cell.
 ///
 /// The worksheet is the one named `Attendance` (in any case), else the first. Cells land where
 /// Excel shows them: `ss:Index` on a row or a cell jumps to that 1-based position, `ss:Span` on a
@@ -10,7 +12,8 @@
 ///
 /// Values are the text the file holds: `String` as is (rich text as its characters), `Number`
 /// and `DateTime` as written (`109970`, `3.5`, `2016-10-05T00:00:00.000`), `Boolean` as `TRUE`
-/// or `FALSE`, and `Error` as its text (`#N/A`), for validation to refuse.
+/// or `FALSE`, and `Error` as its text (`#N/A`), for validation to refuse. Elements the format
+/// does not give a meaning here (comments, named cells, other namespaces) are skipped whole.
 ///
 /// Throws `SpreadsheetError` for a file that is not a SpreadsheetML workbook or breaks its rules,
 /// and `XMLReadError` for XML that is not well-formed.
@@ -18,120 +21,240 @@ public final class SpreadsheetMLRecordSource: RecordSource {
     public static let namespace = "urn:schemas-microsoft-com:office:spreadsheet"
     static let tooManyColumns = "a worksheet has at most \(ColumnLetters.maxColumn) columns"
 
-    private let path: String
-    private let reader: XMLStreamReader
-    /// The name of the worksheet being read.
-    public let worksheet: String
-    private let width: Int
-    /// Whether the width is the file's `ss:ExpandedColumnCount`, which no cell may pass.
-    private let widthDeclared: Bool
-    private let tableDepth: Int
-    private var row = SheetRow()
-    private var nextRow = 1
-    private var finished = false
+    /// Where the parse stands in the workbook.
+    private enum Place {
+        /// Before the root element.
+        case start
+        /// In the workbook, before the worksheet to read.
+        case workbook
+        /// In the worksheet to read, before its table.
+        case worksheet
+        /// In the table, between rows.
+        case table
+        /// In a row (at depth 3).
+        case row
+        /// In a cell (at depth 4).
+        case cell
+        /// In a cell's `Data` (at depth 5), gathering its text.
+        case data
+        /// Past the worksheet's table: the rest is only checked to be well-formed.
+        case done
 
-    public var line: Int { row.number }
-    public var fieldCount: Int { row.width }
+        var isBeforeTable: Bool {
+            switch self {
+            case .start, .workbook, .worksheet: true
+            default: false
+            }
+        }
+    }
+
+    private let path: String
+    private let preferredWorksheet: String
+    private var parser: XMLEventParser!
+    private var names: Names!
+    /// The name of the worksheet being read.
+    public private(set) var worksheet = ""
+    private var width = 0
+    /// Whether the width is the file's `ss:ExpandedColumnCount`, which no cell may pass.
+    private var widthDeclared = false
+    private var place = Place.start
+    /// While an element is skipped whole, the depth it started at.
+    private var skipping: Int?
+    private var worksheetIndex = 0
+    private var chosenWorksheet: Int?
+    private var scan: SpreadsheetMLWorkbookScan?
+
+    private var building = SheetRow()
+    private var nextRow = 1
+    private var nextColumn = 1
+    private var rowNumber = 0
+    private var cellColumn = 0
+    /// Whether the cell has a `Data` element; the text of the last one is `dataText`.
+    private var cellHasData = false
+    private var dataText: [UInt8] = []
+    private var dataIsBoolean = false
+
+    private var ready = SheetRowQueue()
+
+    /// The current record's row number and width (the last record's, once there are no more).
+    public private(set) var line = 0
+    public private(set) var fieldCount = 0
     public var recordProblem: String? { nil }
     public var bytesRead: Int { 0 }
     public var fixedHeader: [String]? { nil }
 
-    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first.
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and reads
+    /// up to its table.
     public init(path: String, preferredWorksheet: String = "Attendance") throws {
         let kind = try SpreadsheetFileKind.of(path: path)
         guard kind == .xml else {
             throw SpreadsheetError(.wrongKind, file: path, "the file is \(kind), not an Excel XML Spreadsheet 2003")
         }
         self.path = path
-        reader = try XMLStreamReader(path: path, schema: nil)
-        guard let root = try reader.next(), root.kind == .elementStart else {
+        self.preferredWorksheet = preferredWorksheet.lowercased()
+        parser = try XMLEventParser(path: path, handler: self)
+        names = Names(parser)
+        while place.isBeforeTable, try parser.parseChunk() {}
+        if place == .start {
             throw SpreadsheetError(.notAWorkbook, file: path, "the file has no root element")
         }
-        guard root.localName == "Workbook", root.namespaceURI == Self.namespace else {
-            let namespace = root.namespaceURI.isEmpty ? "no namespace" : "namespace \(root.namespaceURI)"
-            throw SpreadsheetError(.wrongKind, file: path, line: root.line,
-                "the root element is <\(root.localName)> in \(namespace), so this is not an Excel XML Spreadsheet 2003 "
-                    + "(<Workbook> in \(Self.namespace))")
-        }
-        var scan: SpreadsheetMLWorkbookScan?
-        var chosen = 0
-        var index = 0
-        var found: (name: String, isEmpty: Bool)?
-        while found == nil, let node = try reader.next() {
-            guard node.kind == .elementStart else { continue }
-            guard node.depth == 1, node.localName == "Worksheet", node.namespaceURI == Self.namespace else {
-                try reader.skipElement()
-                continue
-            }
-            let name = reader.attribute("Name", namespace: Self.namespace) ?? ""
-            if index == 0, name.lowercased() != preferredWorksheet.lowercased() {
-                let workbook = try SpreadsheetMLWorkbookScan(path: path)
-                chosen = workbook.worksheets.firstIndex { $0.name.lowercased() == preferredWorksheet.lowercased() } ?? 0
-                scan = workbook
-            }
-            if index == chosen {
-                found = (name, node.isEmptyElement)
-            } else {
-                try reader.skipElement()
-            }
-            index += 1
-        }
-        guard let found else {
+        if place == .workbook {
             throw SpreadsheetError(.notAWorkbook, file: path, "the workbook has no worksheet")
         }
-        worksheet = found.name
-        // The worksheet's table, if it has one; a worksheet without a table has no rows.
-        var table: XMLStreamNode?
-        while !found.isEmpty, table == nil, let node = try reader.next(), !(node.kind == .elementEnd && node.depth == 1) {
-            guard node.kind == .elementStart else { continue }
-            if node.depth == 2, node.localName == "Table", node.namespaceURI == Self.namespace {
-                table = node
-            } else {
-                try reader.skipElement()
-            }
+    }
+
+    public func next() throws -> Bool {
+        while !ready.advance() {
+            if parser.isFinished { return false }
+            _ = try parser.parseChunk()
         }
-        tableDepth = table?.depth ?? 2
-        if let table, let text = reader.attribute("ExpandedColumnCount", namespace: Self.namespace) {
+        line = ready.current.number
+        fieldCount = ready.current.width
+        return true
+    }
+
+    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
+        .success(ready.current.withField(index, body))
+    }
+
+    public func rawText(masking masked: Set<Int>) -> String {
+        ready.current.rawText(masking: masked)
+    }
+
+    /// A first pass over the file, made once, when the worksheet or the width cannot be known
+    /// from where the parse stands.
+    private func workbookScan() throws -> SpreadsheetMLWorkbookScan {
+        if let scan { return scan }
+        let made = try SpreadsheetMLWorkbookScan(path: path)
+        scan = made
+        return made
+    }
+
+    /// The value of an `ss:` position attribute (`Index`, `Span`, `MergeAcross`) of `element`, or
+    /// nil when it has none.
+    private func number(_ name: UnsafePointer<xmlChar>, of element: XMLElementStart) throws -> Int? {
+        guard let bytes = element.attribute(name, in: names.namespace) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let isIndex = name == names.index
+        guard let value = Int(text), value >= (isIndex ? 1 : 0) else {
+            let attribute = String(cString: name)
+            throw SpreadsheetError(.malformedSheet, file: path, line: element.line,
+                "ss:\(attribute)=\"\(text)\" is not a \(isIndex ? "position from 1 on" : "count")")
+        }
+        return value
+    }
+}
+
+extension SpreadsheetMLRecordSource: XMLEventHandler {
+    func startElement(_ element: XMLElementStart) throws {
+        if skipping != nil { return }
+        let inNamespace = xmlStrEqual(element.namespace, names.namespace) == 1
+        switch place {
+        case .start:
+            try root(element, inNamespace: inNamespace)
+        case .workbook:
+            guard element.depth == 1, inNamespace, xmlStrEqual(element.name, names.worksheet) == 1 else { return skip(element) }
+            try chooseWorksheet(element)
+        case .worksheet:
+            guard element.depth == 2, inNamespace, xmlStrEqual(element.name, names.table) == 1 else { return skip(element) }
+            try openTable(element)
+        case .table:
+            guard element.depth == 3, inNamespace, xmlStrEqual(element.name, names.row) == 1 else { return skip(element) }
+            try startRow(element)
+        case .row:
+            guard element.depth == 4, inNamespace, xmlStrEqual(element.name, names.cell) == 1 else { return skip(element) }
+            try startCell(element)
+        case .cell:
+            guard element.depth == 5, inNamespace, xmlStrEqual(element.name, names.data) == 1 else { return skip(element) }
+            place = .data
+            cellHasData = true
+            dataText.removeAll(keepingCapacity: true)
+            dataIsBoolean = element.attribute(names.type, in: names.namespace)?.elementsEqual("Boolean".utf8) == true
+        case .data:
+            // Rich text: the characters of every element inside Data are the cell's.
+            break
+        case .done:
+            break
+        }
+    }
+
+    func endElement(depth: Int) throws {
+        if let skipped = skipping {
+            if depth == skipped { skipping = nil }
+            return
+        }
+        switch (place, depth) {
+        case (.worksheet, 1):
+            place = .done
+        case (.table, 2):
+            place = .done
+        case (.row, 3):
+            place = .table
+            if building.hasContent { ready.push(&building) }
+        case (.cell, 4):
+            place = .row
+            guard cellHasData else { break }
+            if dataIsBoolean, dataText.count == 1, dataText[0] == UInt8(ascii: "1") || dataText[0] == UInt8(ascii: "0") {
+                var text = dataText[0] == UInt8(ascii: "1") ? "TRUE" : "FALSE"
+                text.withUTF8 { building.set(cellColumn - 1, utf8: $0) }
+            } else {
+                dataText.withUnsafeBufferPointer { building.set(cellColumn - 1, utf8: $0) }
+            }
+        case (.data, 5):
+            place = .cell
+        default:
+            break
+        }
+    }
+
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard place == .data, skipping == nil else { return }
+        dataText.append(contentsOf: bytes)
+        if dataText.count > parser.limits.maxTextBytes { throw parser.textTooLong() }
+    }
+
+    private func skip(_ element: XMLElementStart) {
+        skipping = element.depth
+    }
+
+    private func root(_ element: XMLElementStart, inNamespace: Bool) throws {
+        guard xmlStrEqual(element.name, names.workbook) == 1, inNamespace else {
+            let namespace = element.namespace.map { "namespace \(String(cString: $0))" } ?? "no namespace"
+            throw SpreadsheetError(.wrongKind, file: path, line: element.line,
+                "the root element is <\(String(cString: element.name))> in \(namespace), so this is not an Excel XML Spreadsheet 2003 "
+                    + "(<Workbook> in \(Self.namespace))")
+        }
+        place = .workbook
+    }
+
+    private func chooseWorksheet(_ element: XMLElementStart) throws {
+        let name = element.attributeText(names.name, in: names.namespace) ?? ""
+        if worksheetIndex == 0 {
+            chosenWorksheet = name.lowercased() == preferredWorksheet ? 0
+                : try workbookScan().worksheets.firstIndex { $0.name.lowercased() == preferredWorksheet } ?? 0
+        }
+        defer { worksheetIndex += 1 }
+        guard worksheetIndex == chosenWorksheet else { return skip(element) }
+        worksheet = name
+        place = .worksheet
+    }
+
+    private func openTable(_ element: XMLElementStart) throws {
+        if let text = element.attributeText(names.expandedColumnCount, in: names.namespace) {
             guard let declared = Int(text), (0...ColumnLetters.maxColumn).contains(declared) else {
-                throw SpreadsheetError(.malformedSheet, file: path, line: table.line,
+                throw SpreadsheetError(.malformedSheet, file: path, line: element.line,
                     "ss:ExpandedColumnCount=\"\(text)\" is not a column count; \(Self.tooManyColumns)")
             }
             width = declared
             widthDeclared = true
         } else {
-            if scan == nil, table != nil { scan = try SpreadsheetMLWorkbookScan(path: path) }
-            width = scan?.worksheets[chosen].width ?? 0
-            widthDeclared = false
+            width = try workbookScan().worksheets[chosenWorksheet ?? 0].width
         }
-        guard let table, !table.isEmptyElement else {
-            try reader.readToEnd()
-            finished = true
-            return
-        }
+        place = .table
     }
 
-    public func next() throws -> Bool {
-        while !finished, let node = try reader.next() {
-            if node.kind == .elementEnd, node.depth == tableDepth {
-                finished = true
-                try reader.readToEnd()
-                return false
-            }
-            guard node.kind == .elementStart else { continue }
-            guard node.depth == tableDepth + 1, node.localName == "Row", node.namespaceURI == Self.namespace else {
-                try reader.skipElement()
-                continue
-            }
-            try readRow(node)
-            if row.hasContent { return true }
-        }
-        finished = true
-        return false
-    }
-
-    /// Reads the row whose start the reader is on, up to its end.
-    private func readRow(_ start: XMLStreamNode) throws {
-        let index = try self.number("Index", line: start.line)
+    private func startRow(_ element: XMLElementStart) throws {
+        let index = try number(names.index, of: element)
         let number = index ?? nextRow
         guard number >= nextRow, number <= ColumnLetters.maxRow else {
             let message = if number < nextRow {
@@ -141,78 +264,58 @@ public final class SpreadsheetMLRecordSource: RecordSource {
             } else {
                 "a row comes after row \(ColumnLetters.maxRow), the last a worksheet has"
             }
-            throw SpreadsheetError(.malformedSheet, file: path, line: start.line, message)
+            throw SpreadsheetError(.malformedSheet, file: path, line: element.line, message)
         }
-        let span = try self.number("Span", line: start.line) ?? 0
-        row.start(number: number, width: width)
+        let span = try self.number(names.span, of: element) ?? 0
+        building.start(number: number, width: width)
+        rowNumber = number
         // A span past the last row ends there; subtracting keeps a huge one from overflowing.
         nextRow = number + min(span, ColumnLetters.maxRow - number) + 1
-        guard !start.isEmptyElement else { return }
-        var nextColumn = 1
-        while let node = try reader.next() {
-            if node.kind == .elementEnd, node.depth == start.depth { return }
-            guard node.kind == .elementStart else { continue }
-            guard node.depth == start.depth + 1, node.localName == "Cell", node.namespaceURI == Self.namespace else {
-                try reader.skipElement()
-                continue
-            }
-            let column = try self.number("Index", line: node.line) ?? nextColumn
-            guard column >= nextColumn else {
-                throw SpreadsheetError(.malformedSheet, file: path, row: number, column: column,
-                    "a cell says ss:Index=\"\(column)\" after column \(ColumnLetters.name(nextColumn - 1)): cells must go "
-                        + "left to right")
-            }
-            let merged = try self.number("MergeAcross", line: node.line) ?? 0
-            // Compared by subtracting, so that a huge index or merge cannot overflow.
-            guard column <= width, merged <= width - column else {
-                let bound = widthDeclared ? "the table's ss:ExpandedColumnCount of \(width); Excel itself refuses such a file"
-                    : "column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has"
-                throw SpreadsheetError(.malformedSheet, file: path, row: number, column: column, "the cell reaches beyond \(bound)")
-            }
-            nextColumn = column + merged + 1
-            if let value = try cellValue(depth: node.depth, isEmpty: node.isEmptyElement) { row.set(column - 1, value) }
+        nextColumn = 1
+        place = .row
+    }
+
+    private func startCell(_ element: XMLElementStart) throws {
+        let column = try number(names.index, of: element) ?? nextColumn
+        guard column >= nextColumn else {
+            throw SpreadsheetError(.malformedSheet, file: path, row: rowNumber, column: column,
+                "a cell says ss:Index=\"\(column)\" after column \(ColumnLetters.name(nextColumn - 1)): cells must go "
+                    + "left to right")
         }
-    }
-
-    /// A cell's value: its `Data` child's text as the record hands it out, or nil when it has
-    /// none. Comments and named-range markers inside the cell are not its value.
-    private func cellValue(depth: Int, isEmpty: Bool) throws -> String? {
-        guard !isEmpty else { return nil }
-        var value: String?
-        while let node = try reader.next() {
-            if node.kind == .elementEnd, node.depth == depth { return value }
-            guard node.kind == .elementStart else { continue }
-            guard node.depth == depth + 1, node.localName == "Data", node.namespaceURI == Self.namespace else {
-                try reader.skipElement()
-                continue
-            }
-            let type = reader.attribute("Type", namespace: Self.namespace)
-            let text = try reader.readElementText()
-            switch (type, text) {
-            case ("Boolean", "1"): value = "TRUE"
-            case ("Boolean", "0"): value = "FALSE"
-            default: value = text
-            }
+        let merged = try number(names.mergeAcross, of: element) ?? 0
+        // Compared by subtracting, so that a huge index or merge cannot overflow.
+        guard column <= width, merged <= width - column else {
+            let bound = widthDeclared ? "the table's ss:ExpandedColumnCount of \(width); Excel itself refuses such a file"
+                : "column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has"
+            throw SpreadsheetError(.malformedSheet, file: path, row: rowNumber, column: column, "the cell reaches beyond \(bound)")
         }
-        return value
+        nextColumn = column + merged + 1
+        cellColumn = column
+        cellHasData = false
+        place = .cell
     }
+}
 
-    /// The value of an `ss:` position attribute (`Index`, `Span`, `MergeAcross`) of the element
-    /// the reader is on, or nil when it has none.
-    private func number(_ name: String, line: Int) throws -> Int? {
-        guard let text = reader.attribute(name, namespace: Self.namespace) else { return nil }
-        guard let value = Int(text), value >= (name == "Index" ? 1 : 0) else {
-            throw SpreadsheetError(.malformedSheet, file: path, line: line,
-                "ss:\(name)=\"\(text)\" is not a \(name == "Index" ? "position from 1 on" : "count")")
+extension SpreadsheetMLRecordSource {
+    /// The names the reader looks for, interned in the parser's dictionary.
+    struct Names {
+        let namespace, workbook, worksheet, table, row, cell, data: UnsafePointer<xmlChar>
+        let name, type, index, span, mergeAcross, expandedColumnCount: UnsafePointer<xmlChar>
+
+        init(_ parser: XMLEventParser) {
+            namespace = parser.intern(SpreadsheetMLRecordSource.namespace)
+            workbook = parser.intern("Workbook")
+            worksheet = parser.intern("Worksheet")
+            table = parser.intern("Table")
+            row = parser.intern("Row")
+            cell = parser.intern("Cell")
+            data = parser.intern("Data")
+            name = parser.intern("Name")
+            type = parser.intern("Type")
+            index = parser.intern("Index")
+            span = parser.intern("Span")
+            mergeAcross = parser.intern("MergeAcross")
+            expandedColumnCount = parser.intern("ExpandedColumnCount")
         }
-        return value
-    }
-
-    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(row.withField(index, body))
-    }
-
-    public func rawText(masking masked: Set<Int>) -> String {
-        row.rawText(masking: masked)
     }
 }

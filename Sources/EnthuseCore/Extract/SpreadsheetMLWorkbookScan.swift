@@ -1,10 +1,12 @@
+import CLibXML2
+
 /// A first pass over a SpreadsheetML workbook that lists its worksheets and each one's width,
 /// for when the reader cannot know them from where it stands: the first worksheet is not the
 /// one wanted, or its table does not declare `ss:ExpandedColumnCount` (LibreOffice never does).
 ///
-/// It streams like the reader itself, touching only row and cell start tags, so it costs one
+/// It parses like the reader itself, looking only at row and cell start tags, so it costs one
 /// more parse of the file and no memory beyond the list.
-struct SpreadsheetMLWorkbookScan {
+final class SpreadsheetMLWorkbookScan {
     struct Worksheet: Equatable {
         var name: String
         /// The table's `ss:ExpandedColumnCount`, or else the rightmost column any cell reaches
@@ -16,49 +18,63 @@ struct SpreadsheetMLWorkbookScan {
     static let maxWorksheets = 10_000
 
     private(set) var worksheets: [Worksheet] = []
+    private let path: String
+    private var names: SpreadsheetMLRecordSource.Names!
+    /// While an element is skipped whole, the depth it started at.
+    private var skipping: Int?
+    private var column = 0
 
     init(path: String) throws {
-        let reader = try XMLStreamReader(path: path, schema: nil)
-        let namespace = SpreadsheetMLRecordSource.namespace
-        var column = 0
-        while let node = try reader.next() {
-            guard node.kind == .elementStart else { continue }
-            // Elements of other namespaces are skipped whole, as the reading pass skips them:
-            // a table inside one is not a worksheet's.
-            guard node.namespaceURI == namespace else {
-                try reader.skipElement()
-                continue
+        self.path = path
+        let parser = try XMLEventParser(path: path, handler: self)
+        names = SpreadsheetMLRecordSource.Names(parser)
+        try parser.parseToEnd()
+    }
+}
+
+extension SpreadsheetMLWorkbookScan: XMLEventHandler {
+    func startElement(_ element: XMLElementStart) throws {
+        guard skipping == nil else { return }
+        // Elements of other namespaces are skipped whole, as the reading pass skips them: a
+        // table inside one is not a worksheet's.
+        guard xmlStrEqual(element.namespace, names.namespace) == 1 else {
+            skipping = element.depth
+            return
+        }
+        switch element.depth {
+        case 0 where xmlStrEqual(element.name, names.workbook) == 1:
+            return
+        case 1 where xmlStrEqual(element.name, names.worksheet) == 1:
+            guard worksheets.count < Self.maxWorksheets else {
+                throw SpreadsheetError(.malformedSheet, file: path, line: element.line,
+                    "the workbook has more than \(Self.maxWorksheets) worksheets")
             }
-            switch (node.depth, node.localName) {
-            case (0, "Workbook"):
-                continue
-            case (1, "Worksheet"):
-                guard worksheets.count < Self.maxWorksheets else {
-                    throw SpreadsheetError(.malformedSheet, file: path, line: node.line,
-                        "the workbook has more than \(Self.maxWorksheets) worksheets")
-                }
-                worksheets.append(Worksheet(name: reader.attribute("Name", namespace: namespace) ?? "", width: 0))
-                if node.isEmptyElement { continue }
-            case (2, "Table"):
-                if let declared = reader.attribute("ExpandedColumnCount", namespace: namespace).flatMap(Int.init) {
-                    worksheets[worksheets.count - 1].width = min(max(declared, 0), ColumnLetters.maxColumn)
-                    try reader.skipElement()
-                }
-            case (3, "Row"):
-                column = 0
-            case (4, "Cell"):
-                let index = reader.attribute("Index", namespace: namespace).flatMap(Int.init)
-                let merged = reader.attribute("MergeAcross", namespace: namespace).flatMap(Int.init) ?? 0
-                // Out-of-order or absurd positions are the reading pass's to refuse, with the row.
-                // Each term is bounded first, so that huge numbers cannot overflow the sum.
-                let first = min(max(index ?? column + 1, column + 1), ColumnLetters.maxColumn)
-                column = min(first + min(max(merged, 0), ColumnLetters.maxColumn), ColumnLetters.maxColumn)
-                let last = worksheets.count - 1
-                worksheets[last].width = max(worksheets[last].width, column)
-                try reader.skipElement()
-            default:
-                try reader.skipElement()
+            worksheets.append(Worksheet(name: element.attributeText(names.name, in: names.namespace) ?? "", width: 0))
+        case 2 where xmlStrEqual(element.name, names.table) == 1:
+            if let declared = element.attributeText(names.expandedColumnCount, in: names.namespace).flatMap(Int.init) {
+                worksheets[worksheets.count - 1].width = min(max(declared, 0), ColumnLetters.maxColumn)
+                skipping = element.depth
             }
+        case 3 where xmlStrEqual(element.name, names.row) == 1:
+            column = 0
+        case 4 where xmlStrEqual(element.name, names.cell) == 1:
+            let index = element.attributeText(names.index, in: names.namespace).flatMap(Int.init)
+            let merged = element.attributeText(names.mergeAcross, in: names.namespace).flatMap(Int.init) ?? 0
+            // Out-of-order or absurd positions are the reading pass's to refuse, with the row.
+            // Each term is bounded first, so that huge numbers cannot overflow the sum.
+            let first = min(max(index ?? column + 1, column + 1), ColumnLetters.maxColumn)
+            column = min(first + min(max(merged, 0), ColumnLetters.maxColumn), ColumnLetters.maxColumn)
+            let last = worksheets.count - 1
+            worksheets[last].width = max(worksheets[last].width, column)
+            skipping = element.depth
+        default:
+            skipping = element.depth
         }
     }
+
+    func endElement(depth: Int) throws {
+        if skipping == depth { skipping = nil }
+    }
+
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) throws {}
 }

@@ -55,3 +55,15 @@ public struct XMLReadLimits: Equatable, Sendable {
         self.maxSchemaErrors = maxSchemaErrors
     }
 }
+
+extension XMLReadLimits {
+    var tooDeepMessage: String {
+        "elements are nested more than \(maxDepth) levels deep; ENTHUSE exports nest a few levels — the file "
+            + "was not read further"
+    }
+
+    var textTooLongMessage: String {
+        "text longer than \(maxTextBytes) bytes; no ENTHUSE field comes near that — the file was not read "
+            + "further"
+    }
+}

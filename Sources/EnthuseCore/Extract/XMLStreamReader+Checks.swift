@@ -7,15 +7,8 @@ extension XMLStreamReader {
     static let doctypeMessage = "the file declares a DOCTYPE; ENTHUSE exports never do, and DTDs can carry entity "
         + "attacks — the file was not read further"
 
-    var tooDeepMessage: String {
-        "elements are nested more than \(limits.maxDepth) levels deep; ENTHUSE exports nest a few levels — the file "
-            + "was not read further"
-    }
-
-    var textTooLongMessage: String {
-        "text longer than \(limits.maxTextBytes) bytes; no ENTHUSE field comes near that — the file was not read "
-            + "further"
-    }
+    var tooDeepMessage: String { limits.tooDeepMessage }
+    var textTooLongMessage: String { limits.textTooLongMessage }
 
     /// Opens the file and refuses it when its prolog declares a DOCTYPE, before libxml2 parses it.
     static func openRefusingDoctype(_ path: String) throws(XMLReadError) -> (descriptor: Int32, size: Int) {
@@ -114,25 +107,33 @@ extension XMLStreamReader {
         return error
     }
 
+    /// Why libxml2 stopped, in ENTHUSE's words.
+    private func explain(_ entry: LibXML2ErrorLog.Entry) -> (XMLReadError.Reason, String) {
+        log.explain(entry, unreadBytes: input.size - Int(xmlTextReaderByteConsumed(reader)), inputSize: input.size, limits: limits)
+    }
+}
+
+extension LibXML2ErrorLog {
     /// libxml2's codes for a construct left open when the input ran out.
     private static let unfinishedCodes: Set<Int32> = Set([
         XML_ERR_DOCUMENT_END, XML_ERR_ATTRIBUTE_NOT_FINISHED, XML_ERR_COMMENT_NOT_FINISHED, XML_ERR_PI_NOT_FINISHED,
         XML_ERR_CDATA_NOT_FINISHED, XML_ERR_GT_REQUIRED, XML_ERR_TAG_NOT_FINISHED,
     ].map { Int32($0.rawValue) })
 
-    /// Why libxml2 stopped, in ENTHUSE's words.
-    private func explain(_ entry: LibXML2ErrorLog.Entry) -> (XMLReadError.Reason, String) {
+    /// Why libxml2 stopped at `entry`, in ENTHUSE's words, given how much of the input the parser
+    /// had not consumed.
+    func explain(_ entry: Entry, unreadBytes: Int, inputSize: Int, limits: XMLReadLimits) -> (XMLReadError.Reason, String) {
         if entry.code == Int32(XML_ERR_NO_MEMORY.rawValue), entry.message.contains("huge text node") {
-            return (.textTooLong, textTooLongMessage)
+            return (.textTooLong, limits.textTooLongMessage)
         }
-        if entry.message.hasPrefix("Excessive depth") { return (.tooDeep, tooDeepMessage) }
+        if entry.message.hasPrefix("Excessive depth") { return (.tooDeep, limits.tooDeepMessage) }
         // libxml2 says "Extra content at the end of the document" both after the root element
         // and when the file ends inside it. A file that was cut short leaves something
         // unfinished and has used up the input (but for a short run of text the parser holds
         // back, waiting for the next '<'); content after the root leaves input unread.
-        let unfinished = log.errors.contains { Self.unfinishedCodes.contains($0.code) }
-        if unfinished, input.size - Int(xmlTextReaderByteConsumed(reader)) < 300 {
-            if input.size == 0 { return (.truncated, "the file is empty") }
+        let unfinished = errors.contains { Self.unfinishedCodes.contains($0.code) }
+        if unfinished, unreadBytes < 300 {
+            if inputSize == 0 { return (.truncated, "the file is empty") }
             return (.truncated, "the file ends before its root element is closed: it looks cut short")
         }
         return (.notWellFormed, "not well-formed XML: \(entry.message)")

@@ -19,16 +19,7 @@ extension XMLStreamReader {
     /// Throws when the prolog declares a DOCTYPE, or when the stream fails before it is read.
     public convenience init(name: String, stream: any XMLByteStream, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         ExternalEntityAllowList.install()
-        let input = XMLStreamInput(stream)
-        let prolog: ArraySlice<UInt8>
-        do {
-            prolog = try input.peek(XMLProlog.scanLength)
-        } catch {
-            throw XMLReadError(.cannotOpen, file: name, line: nil, "cannot read the document: \(error)")
-        }
-        if let line = XMLProlog.doctypeLine(in: prolog) {
-            throw XMLReadError(.declaresDoctype, file: name, line: line, Self.doctypeMessage)
-        }
+        let input = try XMLStreamInput.refusingDoctype(stream, name: name)
         let reader = xmlReaderForIO({ context, buffer, length in
             guard let context, let buffer, length > 0 else { return -1 }
             return Unmanaged<XMLStreamInput>.fromOpaque(context).takeUnretainedValue().fill(buffer, Int(length))
@@ -73,6 +64,22 @@ final class XMLStreamInput {
 
     init(_ stream: any XMLByteStream) {
         self.stream = stream
+    }
+
+    /// The input for `stream`, refused when its prolog declares a DOCTYPE. `name` is how errors
+    /// name the document.
+    static func refusingDoctype(_ stream: any XMLByteStream, name: String) throws(XMLReadError) -> XMLStreamInput {
+        let input = XMLStreamInput(stream)
+        let prolog: ArraySlice<UInt8>
+        do {
+            prolog = try input.peek(XMLProlog.scanLength)
+        } catch {
+            throw XMLReadError(.cannotOpen, file: name, line: nil, "cannot read the document: \(error)")
+        }
+        if let line = XMLProlog.doctypeLine(in: prolog) {
+            throw XMLReadError(.declaresDoctype, file: name, line: line, XMLStreamReader.doctypeMessage)
+        }
+        return input
     }
 
     /// The first `count` bytes of the stream, or all of them when it is shorter; they are still
