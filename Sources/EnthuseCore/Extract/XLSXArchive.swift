@@ -103,6 +103,21 @@ struct XLSXArchive {
         }
     }
 
+    /// Starts a parse of `part` for `handler`; parse it with the parser, and pass what it throws
+    /// through ``explain(_:stream:)``.
+    func parser(for part: String, handler: any XMLEventHandler) throws(SpreadsheetError) -> (XMLEventParser, ZIPEntryStream) {
+        guard contains(part) else {
+            throw SpreadsheetError(.notAWorkbook, file: path, part: part, "the part is missing; a workbook has it")
+        }
+        let stream = ZIPEntryStream(path: path, part: part)
+        let name = (path as NSString).lastPathComponent + ":" + part
+        do {
+            return (try XMLEventParser(name: name, stream: stream, handler: handler), stream)
+        } catch {
+            throw explain(error, stream: stream)
+        }
+    }
+
     /// The stream's own failure when there is one (libxml2 saw only a failed read), else the
     /// XML's problem, placed in the part.
     func explain(_ error: XMLReadError, stream: ZIPEntryStream) -> SpreadsheetError {

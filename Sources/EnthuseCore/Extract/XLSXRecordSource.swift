@@ -1,7 +1,8 @@
+import CLibXML2
 import Foundation
 
 /// Rows of one worksheet of an Office Open XML workbook (.xlsx), streamed from the zip archive
-/// through `XMLStreamReader`: one record per row that has a non-blank cell, as
+/// through an ``XMLEventParser``: one record per row that has a non-blank cell, as
 /// `SpreadsheetMLRecordSource` gives them for the same sheet.
 ///
 /// The worksheet is the one named `Attendance` (in any case), else the first. Rows and cells go
@@ -19,22 +20,72 @@ import Foundation
 /// through a `ZIPEntryStream` and nothing touches the disk. Only the shared strings are held in
 /// memory, within their bound. Throws `SpreadsheetError`.
 public final class XLSXRecordSource: RecordSource {
+    /// Where the parse stands in the worksheet part.
+    private enum Place {
+        case beforeSheetData
+        /// In `<sheetData>`, between rows.
+        case sheetData
+        /// In a row, between cells.
+        case row
+        /// In a cell, between its children.
+        case cell
+        /// In a cell's `<v>`, or in a `<t>` of its inline string, gathering text.
+        case text
+        /// In a cell's inline string (`<is>`), or a run (`<r>`) of it.
+        case inlineString
+        /// Past `</sheetData>`: the rest is only checked to be well-formed.
+        case done
+    }
+
+    /// A cell's `t`: a number when it has none.
+    private enum CellType {
+        case number, shared, boolean, inlineString, other
+
+        init(_ attribute: UnsafeBufferPointer<UInt8>) {
+            self = if attribute.elementsEqual("n".utf8) { .number }
+                else if attribute.elementsEqual("s".utf8) { .shared }
+                else if attribute.elementsEqual("b".utf8) { .boolean }
+                else if attribute.elementsEqual("inlineStr".utf8) { .inlineString }
+                else { .other }
+        }
+    }
+
     private let archive: XLSXArchive
     /// The name of the worksheet being read.
     public let worksheet: String
     private let part: String
-    private let reader: XMLStreamReader
-    private let stream: ZIPEntryStream
+    private var parser: XMLEventParser!
+    private var stream: ZIPEntryStream!
+    private var names: Names!
     private let strings: XLSXSharedStrings
     private let styles: XLSXStyles
     private let dateSystem: ExcelSerialDate.System
     private let width: Int
-    private var row = SheetRow()
-    private var lastRow = 0
-    private var finished = false
 
-    public var line: Int { row.number }
-    public var fieldCount: Int { row.width }
+    private var place = Place.beforeSheetData
+    /// While an element is skipped whole, the depth it started at.
+    private var skipping: Int?
+    private var sheetDataDepth = 0
+    private var rowDepth = 0
+    private var building = SheetRow()
+    private var lastRow = 0
+    private var lastColumn = 0
+    private var cellColumn = 0
+    private var cellDepth = 0
+    private var cellType = CellType.number
+    private var cellStyle = 0
+    /// The cell's content so far: the `<v>` text, or the inline string's text.
+    private var content: [UInt8] = []
+    private var hasContent = false
+    /// The depth of the element whose text is being gathered (`<v>` or `<t>`), and of `<is>`.
+    private var textDepth = 0
+    private var inlineDepth = 0
+
+    private var ready = SheetRowQueue()
+
+    /// The current record's row number and width (the last record's, once there are no more).
+    public private(set) var line = 0
+    public private(set) var fieldCount = 0
     public var recordProblem: String? { nil }
     public var bytesRead: Int { 0 }
     public var fixedHeader: [String]? { nil }
@@ -51,110 +102,27 @@ public final class XLSXRecordSource: RecordSource {
         styles = try workbook.stylesPart.map { try XLSXStyles(archive: archive, part: $0) } ?? XLSXStyles()
         dateSystem = workbook.uses1904 ? .from1904 : .from1900
         width = try XLSXSheetWidth.measure(part: sheet.part, in: archive)
-        (reader, stream) = try archive.open(sheet.part)
-        try Self.moveToSheetData(reader, stream: stream, in: archive)
-    }
-
-    private static func moveToSheetData(_ reader: XMLStreamReader, stream: ZIPEntryStream, in archive: XLSXArchive) throws {
-        do {
-            while let node = try reader.next(), !(node.kind == .elementStart && node.localName == "sheetData") {}
-        } catch {
-            throw archive.explain(error, stream: stream)
-        }
+        (parser, stream) = try archive.parser(for: sheet.part, handler: self)
+        names = Names(parser)
+        try parsing { while place == .beforeSheetData, try parser.parseChunk() {} }
     }
 
     public func next() throws -> Bool {
+        while !ready.advance() {
+            if parser.isFinished { return false }
+            try parsing { _ = try parser.parseChunk() }
+        }
+        line = ready.current.number
+        fieldCount = ready.current.width
+        return true
+    }
+
+    /// Runs `body`, turning an XML or stream failure into the `SpreadsheetError` that says which.
+    private func parsing(_ body: () throws -> Void) throws {
         do {
-            while !finished, let node = try reader.next() {
-                if node.kind == .elementEnd, node.localName == "sheetData" {
-                    finished = true
-                    try reader.readToEnd()
-                    return false
-                }
-                guard node.kind == .elementStart, node.localName == "row" else { continue }
-                try readRow(node)
-                if row.hasContent { return true }
-            }
+            try body()
         } catch let error as XMLReadError {
             throw archive.explain(error, stream: stream)
-        }
-        finished = true
-        return false
-    }
-
-    /// Reads the row whose start the reader is on, up to its end.
-    private func readRow(_ start: XMLStreamNode) throws {
-        let number = try reader.attribute("r").map { text in
-            guard let number = Int(text), number > lastRow, number <= ColumnLetters.maxRow else {
-                throw malformed(row: nil, column: nil, line: start.line, Int(text).map { $0 <= lastRow
-                    ? "row \($0) comes after row \(lastRow): rows must go down the sheet"
-                    : "row \($0) is beyond the last row a worksheet has, \(ColumnLetters.maxRow)"
-                } ?? "a row is numbered r=\"\(text)\", which is not a row number")
-            }
-            return number
-        } ?? lastRow + 1
-        lastRow = number
-        row.start(number: number, width: width)
-        guard !start.isEmptyElement else { return }
-        var lastColumn = 0
-        while let node = try reader.next() {
-            if node.kind == .elementEnd, node.depth == start.depth { return }
-            guard node.kind == .elementStart else { continue }
-            guard node.localName == "c", node.depth == start.depth + 1 else {
-                try reader.skipElement()
-                continue
-            }
-            let column = try reader.attribute("r").map { reference in
-                guard let column = ColumnLetters.column(ofReference: reference) else {
-                    throw malformed(row: number, column: nil, line: node.line, "r=\"\(reference)\" is not a cell reference")
-                }
-                return column
-            } ?? lastColumn + 1
-            guard column > lastColumn, column <= width else {
-                throw malformed(row: number, column: column, line: node.line,
-                    column <= lastColumn ? "the cell comes after column \(ColumnLetters.name(lastColumn)): cells must go left to right"
-                        : "the cell is beyond column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has")
-            }
-            lastColumn = column
-            let type = reader.attribute("t") ?? "n"
-            let style = reader.attribute("s").flatMap(Int.init) ?? 0
-            guard let raw = try cellContent(node, inline: type == "inlineStr") else { continue }
-            try store(raw, type: type, style: style, at: column, row: number)
-        }
-    }
-
-    /// The cell's `<v>` text, or its inline string; nil when it has neither. Formulas (`<f>`)
-    /// are not values: their cached result is the `<v>`.
-    private func cellContent(_ start: XMLStreamNode, inline: Bool) throws -> String? {
-        guard !start.isEmptyElement else { return nil }
-        var content: String?
-        while let node = try reader.next() {
-            if node.kind == .elementEnd, node.depth == start.depth { break }
-            guard node.kind == .elementStart else { continue }
-            switch node.localName {
-            case "v" where !inline: content = try reader.readElementText()
-            case "is" where inline: content = try XLSXSharedStrings.richText(reader, start: node)
-            default: try reader.skipElement()
-            }
-        }
-        return content
-    }
-
-    /// Puts a cell's content into the row as the text a record hands out.
-    private func store(_ raw: String, type: String, style: Int, at column: Int, row number: Int) throws {
-        switch type {
-        case "s":
-            guard let index = Int(raw), let _ = strings.withString(index, { row.set(column - 1, utf8: $0) }) else {
-                throw malformed(row: number, column: column, line: nil,
-                    "the cell refers to shared string \(raw), but the workbook has \(strings.count)")
-            }
-        case "b":
-            row.set(column - 1, raw == "1" ? "TRUE" : raw == "0" ? "FALSE" : raw)
-        case "n" where styles.isDate(style):
-            let date = Double(raw).flatMap { ExcelSerialDate.isoText($0, system: dateSystem) }
-            row.set(column - 1, date ?? raw)
-        default:
-            row.set(column - 1, raw)
         }
     }
 
@@ -163,10 +131,174 @@ public final class XLSXRecordSource: RecordSource {
     }
 
     public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(row.withField(index, body))
+        .success(ready.current.withField(index, body))
     }
 
     public func rawText(masking masked: Set<Int>) -> String {
-        row.rawText(masking: masked)
+        ready.current.rawText(masking: masked)
+    }
+}
+
+extension XLSXRecordSource: XMLEventHandler {
+    func startElement(_ element: XMLElementStart) throws {
+        if skipping != nil { return }
+        switch place {
+        case .beforeSheetData:
+            if xmlStrEqual(element.name, names.sheetData) == 1 {
+                place = .sheetData
+                sheetDataDepth = element.depth
+            }
+        case .sheetData:
+            if xmlStrEqual(element.name, names.row) == 1 { try startRow(element) }
+        case .row:
+            guard element.depth == rowDepth + 1, xmlStrEqual(element.name, names.cell) == 1 else { return skip(element) }
+            try startCell(element)
+        case .cell:
+            if cellType != .inlineString, xmlStrEqual(element.name, names.value) == 1 {
+                startText(element)
+            } else if cellType == .inlineString, xmlStrEqual(element.name, names.inlineString) == 1 {
+                // An inline string is the text of its <t>s, whether runs (<r>) hold them or not.
+                content.removeAll(keepingCapacity: true)
+                hasContent = true
+                inlineDepth = element.depth
+                place = .inlineString
+            } else {
+                skip(element)
+            }
+        case .inlineString:
+            if xmlStrEqual(element.name, names.text) == 1 {
+                textDepth = element.depth
+                place = .text
+            } else if xmlStrEqual(element.name, names.run) != 1 {
+                skip(element)
+            }
+        case .text, .done:
+            break
+        }
+    }
+
+    func endElement(depth: Int) throws {
+        if let skipped = skipping {
+            if depth == skipped { skipping = nil }
+            return
+        }
+        switch place {
+        case .sheetData where depth == sheetDataDepth:
+            place = .done
+        case .row where depth == rowDepth:
+            place = .sheetData
+            if building.hasContent { ready.push(&building) }
+        case .cell where depth == cellDepth:
+            place = .row
+            if hasContent { try store() }
+        case .text where depth == textDepth:
+            place = cellType == .inlineString ? .inlineString : .cell
+        case .inlineString where depth == inlineDepth:
+            place = .cell
+        default:
+            break
+        }
+    }
+
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard place == .text, skipping == nil else { return }
+        content.append(contentsOf: bytes)
+        if content.count > parser.limits.maxTextBytes { throw parser.textTooLong() }
+    }
+
+    private func skip(_ element: XMLElementStart) {
+        skipping = element.depth
+    }
+
+    private func startRow(_ element: XMLElementStart) throws {
+        let number = try element.attributeText(names.reference, in: nil).map { text in
+            guard let number = Int(text), number > lastRow, number <= ColumnLetters.maxRow else {
+                throw malformed(row: nil, column: nil, line: element.line, Int(text).map { $0 <= lastRow
+                    ? "row \($0) comes after row \(lastRow): rows must go down the sheet"
+                    : "row \($0) is beyond the last row a worksheet has, \(ColumnLetters.maxRow)"
+                } ?? "a row is numbered r=\"\(text)\", which is not a row number")
+            }
+            return number
+        } ?? lastRow + 1
+        lastRow = number
+        building.start(number: number, width: width)
+        lastColumn = 0
+        rowDepth = element.depth
+        place = .row
+    }
+
+    private func startCell(_ element: XMLElementStart) throws {
+        let column = try element.attributeText(names.reference, in: nil).map { reference in
+            guard let column = ColumnLetters.column(ofReference: reference) else {
+                throw malformed(row: lastRow, column: nil, line: element.line, "r=\"\(reference)\" is not a cell reference")
+            }
+            return column
+        } ?? lastColumn + 1
+        guard column > lastColumn, column <= width else {
+            throw malformed(row: lastRow, column: column, line: element.line,
+                column <= lastColumn ? "the cell comes after column \(ColumnLetters.name(lastColumn)): cells must go left to right"
+                    : "the cell is beyond column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has")
+        }
+        lastColumn = column
+        cellColumn = column
+        cellDepth = element.depth
+        cellType = element.attribute(names.type, in: nil).map(CellType.init) ?? .number
+        cellStyle = element.attributeText(names.style, in: nil).flatMap(Int.init) ?? 0
+        hasContent = false
+        place = .cell
+    }
+
+    /// Starts gathering a `<v>`'s text; the cell's content is the last one's.
+    private func startText(_ element: XMLElementStart) {
+        content.removeAll(keepingCapacity: true)
+        hasContent = true
+        textDepth = element.depth
+        place = .text
+    }
+
+    /// Puts the cell's content into the row as the text a record hands out.
+    private func store() throws {
+        let index = cellColumn - 1
+        switch cellType {
+        case .shared:
+            let raw = String(decoding: content, as: UTF8.self)
+            guard let number = Int(raw), let _ = strings.withString(number, { building.set(index, utf8: $0) }) else {
+                throw malformed(row: lastRow, column: cellColumn, line: nil,
+                    "the cell refers to shared string \(raw), but the workbook has \(strings.count)")
+            }
+        case .boolean where content == [UInt8(ascii: "1")]:
+            building.set(index, "TRUE")
+        case .boolean where content == [UInt8(ascii: "0")]:
+            building.set(index, "FALSE")
+        case .number where styles.isDate(cellStyle):
+            let raw = String(decoding: content, as: UTF8.self)
+            building.set(index, Double(raw).flatMap { ExcelSerialDate.isoText($0, system: dateSystem) } ?? raw)
+        case .inlineString where XLSXSharedStrings.mayHoldEscapes(content):
+            building.set(index, XLSXSharedStrings.decodingEscapes(String(decoding: content, as: UTF8.self)))
+        default:
+            content.withUnsafeBufferPointer { building.set(index, utf8: $0) }
+        }
+    }
+}
+
+extension XLSXRecordSource {
+    /// The names the reader looks for, interned in the parser's dictionary. OOXML is read by
+    /// local name, as Excel's own readers are forgiving of the namespace.
+    struct Names {
+        let sheetData, row, cell, value, inlineString, text, run: UnsafePointer<xmlChar>
+        let reference, type, style: UnsafePointer<xmlChar>
+
+        init(_ parser: XMLEventParser) {
+            sheetData = parser.intern("sheetData")
+            row = parser.intern("row")
+            cell = parser.intern("c")
+            value = parser.intern("v")
+            inlineString = parser.intern("is")
+            text = parser.intern("t")
+            run = parser.intern("r")
+            reference = parser.intern("r")
+            type = parser.intern("t")
+            style = parser.intern("s")
+        }
     }
 }
