@@ -2,7 +2,9 @@ import Foundation
 import ZIPFoundation
 
 /// Writes demo registers as spreadsheets people export: Excel 2003 XML (SpreadsheetML) or an
-/// .xlsx package, with a bold header, typed cells and dates as dates. Rows stream to disk as they
+/// .xlsx package, with a bold header, typed cells and dates as dates. A SpreadsheetML table says
+/// its width (`ss:ExpandedColumnCount`) as Excel's own exports and the samples do; no row is
+/// wider than the header. Rows stream to disk as they
 /// come (an .xlsx's sheet through a temporary file), so benchmark registers of millions of rows
 /// are written in flat memory.
 final class DemoWorkbook {
@@ -34,7 +36,7 @@ final class DemoWorkbook {
                 <Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
                  <Styles><Style ss:ID="Default" ss:Name="Normal"/><Style ss:ID="d"><NumberFormat ss:Format="Short Date"/></Style></Styles>
                  <Worksheet ss:Name="Attendance">
-                  <Table>
+                  <Table ss:ExpandedColumnCount="\(header.count)">
 
                 """)
         case .xlsx:
