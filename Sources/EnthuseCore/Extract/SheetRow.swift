@@ -68,6 +68,12 @@ struct SheetRowQueue {
     /// The row handed out last.
     var current: SheetRow { rows[index] }
 
+    /// Calls `body` with field `field` of the row handed out last, in place (a copy of the row
+    /// would retain and release its buffers for every field read).
+    func withCurrentField<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        rows[index].withField(field, body)
+    }
+
     /// Takes a finished row; `row` gets back a used one, whose buffers it may reuse.
     mutating func push(_ row: inout SheetRow) {
         if count == rows.count { rows.append(SheetRow()) }

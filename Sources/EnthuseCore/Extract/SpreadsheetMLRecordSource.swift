@@ -114,7 +114,7 @@ public final class SpreadsheetMLRecordSource: RecordSource {
     }
 
     public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(ready.current.withField(index, body))
+        .success(ready.withCurrentField(index, body))
     }
 
     public func rawText(masking masked: Set<Int>) -> String {

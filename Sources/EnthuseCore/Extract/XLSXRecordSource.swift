@@ -131,7 +131,7 @@ public final class XLSXRecordSource: RecordSource {
     }
 
     public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(ready.current.withField(index, body))
+        .success(ready.withCurrentField(index, body))
     }
 
     public func rawText(masking masked: Set<Int>) -> String {
