@@ -21,6 +21,16 @@ struct FileLoader {
     var progress: (@Sendable (String, Int, Int) -> Void)?
     /// Called with every reject as it is found (a dry run prints them).
     var onReject: ((RowReject) -> Void)?
+    /// The `exists_in` sets, kept from file to file of the run.
+    let referenceSets: ReferenceSetCache
+
+    init(warehouse: Warehouse, projectRoot: URL, runID: Int64?, logger: Logger) {
+        self.warehouse = warehouse
+        self.projectRoot = projectRoot
+        self.runID = runID
+        self.logger = logger
+        referenceSets = ReferenceSetCache(projectRoot: projectRoot)
+    }
 
     var commits: Bool { runID != nil }
 
@@ -96,6 +106,7 @@ struct FileLoader {
                 try RunLedger.updateCounts(db, fileID: fileID, loaded)
                 return commits ? .commit : .rollback
             }
+            if commits { referenceSets.fileCommitted(pipeline: pipeline) }
             return loaded
         }
         outcome = result
@@ -139,7 +150,7 @@ struct FileLoader {
         let producer = RecordProducer(
             path: outcome.path, pipeline: pipeline, encoding: encoding, projectRoot: projectRoot,
             pseudonymiser: pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil,
-            references: try Self.referenceSets(db, pipeline: pipeline))
+            references: try referenceSets.sets(db, for: pipeline))
         // Only staged rows can be compared, so a replay of a refused file does not check `unique`.
         var repeats = try writer.flatMap { _ in try RepeatedRowCheck(db: db, pipeline: pipeline) }
         let handOff = HandOff<RecordProducer.Message>(capacity: 2)
@@ -224,27 +235,6 @@ struct FileLoader {
         try RunLedger.insertReject(db, runID: runID, fileID: fileID, file: outcome.fileName, reject: reject, raw: raw)
         onReject?(reject)
         if outcome.sampleRejects.count < Self.sampleRejectLimit { outcome.sampleRejects.append(reject) }
-    }
-
-    /// The warehouse columns the pipeline's `exists_in` rules name, read once for the file.
-    static func referenceSets(_ db: Database, pipeline: PipelineDefinition) throws -> [String: ReferenceSet] {
-        var sets: [String: ReferenceSet] = [:]
-        for target in Set(pipeline.columns.compactMap(\.existsIn)) {
-            let parts = target.split(separator: ".").map(String.init)
-            guard try db.tableExists(parts[0]) || db.viewExists(parts[0]), try db.columns(in: parts[0]).contains(where: { $0.name == parts[1] }) else {
-                throw PipelineConfigurationError(file: pipeline.definitionPath, line: nil, message: "exists_in names \(target), which the warehouse does not have")
-            }
-            let values = try DatabaseValue.fetchAll(db, sql: "SELECT DISTINCT \(parts[1].quotedDatabaseIdentifier) FROM \(parts[0].quotedDatabaseIdentifier)").map { value -> FieldValue in
-                switch value.storage {
-                case let .int64(number): return .integer(number)
-                case let .double(number): return .real(number)
-                case let .string(text): return .text(text)
-                default: return .null
-                }
-            }
-            sets[target] = ReferenceSet(values: values)
-        }
-        return sets
     }
 
     private func thresholdRefusal(_ outcome: FileOutcome, pipeline: PipelineDefinition) -> FileRejection? {
