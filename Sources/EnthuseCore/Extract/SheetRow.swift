@@ -115,9 +115,14 @@ enum ColumnLetters {
     /// The column of a cell reference such as `C12` (the row digits are not looked at), or nil
     /// when it does not start with one to three letters naming a column within `maxColumn`.
     static func column(ofReference reference: String) -> Int? {
+        column(ofReference: reference.utf8)
+    }
+
+    /// The same, from the reference's UTF-8 bytes (as an attribute's value comes from the parser).
+    static func column(ofReference reference: some Sequence<UInt8>) -> Int? {
         var column = 0
         var letters = 0
-        for byte in reference.utf8 {
+        for byte in reference {
             let upper = byte & 0xDF
             guard upper >= 0x41, upper <= 0x5A else { break }
             column = column * 26 + Int(upper - 0x40)

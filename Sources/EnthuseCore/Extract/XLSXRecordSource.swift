@@ -228,9 +228,9 @@ extension XLSXRecordSource: XMLEventHandler {
     }
 
     private func startCell(_ element: XMLElementStart) throws {
-        let column = try element.attributeText(names.reference, in: nil).map { reference in
+        let column = try element.attribute(names.reference, in: nil).map { reference in
             guard let column = ColumnLetters.column(ofReference: reference) else {
-                throw malformed(row: lastRow, column: nil, line: element.line, "r=\"\(reference)\" is not a cell reference")
+                throw malformed(row: lastRow, column: nil, line: element.line, "r=\"\(String(decoding: reference, as: UTF8.self))\" is not a cell reference")
             }
             return column
         } ?? lastColumn + 1

@@ -37,7 +37,7 @@ extension XLSXSheetWidth: XMLEventHandler {
             cellDepth = element.depth + 1
         } else if element.depth == cellDepth, xmlStrEqual(element.name, names.cell) == 1 {
             // Out-of-order or absurd references are the reading pass's to refuse, with the row.
-            let referenced = element.attributeText(names.reference, in: nil).flatMap(ColumnLetters.column(ofReference:))
+            let referenced = element.attribute(names.reference, in: nil).flatMap { ColumnLetters.column(ofReference: $0) }
             column = min(referenced ?? column + 1, ColumnLetters.maxColumn)
             width = max(width, column)
             skipping = element.depth
