@@ -242,3 +242,19 @@ struct SpreadsheetMLRecordSourceTests {
         #expect(try source.records() == [SheetRecord(1, ["a", "b"])])
     }
 }
+
+extension SpreadsheetMLRecordSourceTests {
+    @Test func bytesTheDeclaredEncodingCannotConvertAreRefusedSayingSo() throws {
+        // Given a workbook that declares EUC-JP and holds bytes EUC-JP has no character for
+        var bytes = Array(SpreadsheetTestFiles.spreadsheetML(SpreadsheetTestFiles.row("Date", "X"))
+            .replacingOccurrences(of: "<?xml version=\"1.0\"?>", with: "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>").utf8)
+        let cell = try #require(bytes.firstRange(of: Array("X".utf8)))
+        bytes.replaceSubrange(cell, with: [0x8E, 0xFF, 0xFF, 0xFF])
+        let path = scratch.url.appendingPathComponent("book.xml").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        // When it is read, then it is refused with libxml2's reason, not a shrug
+        let error = try #require(throws: XMLReadError.self) { try SpreadsheetMLRecordSource(path: path).records() }
+        #expect(error.reason == .notWellFormed)
+        #expect(!error.message.contains("without saying why"), "\(error.message)")
+    }
+}

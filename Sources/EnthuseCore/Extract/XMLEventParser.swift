@@ -169,7 +169,17 @@ final class XMLEventParser {
             }
         }
         isFinished = count == 0
+        // Errors libxml2 raises without the parser's context (a failed encoding conversion) go to
+        // the thread's handlers: collect them in the log, not on stderr, and read the thread's
+        // last error afterwards, as the text reader does.
+        xmlResetLastError()
+        xmlSetStructuredErrorFunc(log.context) { context, error in
+            guard let context, let error else { return }
+            LibXML2ErrorLog.from(context).record(error.pointee)
+        }
         let status = xmlParseChunk(context, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(count), isFinished ? 1 : 0)
+        xmlSetStructuredErrorFunc(nil, nil)
+        log.recordLastError()
         if let failure { throw failure }
         if let stopping = log.errors.first {
             let (reason, message) = log.explain(stopping, unreadBytes: input.size - Int(xmlByteConsumed(context)), inputSize: input.size, limits: limits)
