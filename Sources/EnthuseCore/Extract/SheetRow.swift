@@ -71,7 +71,7 @@ struct SheetRowQueue {
     /// Calls `body` with field `field` of the row handed out last, in place (a copy of the row
     /// would retain and release its buffers for every field read).
     func withCurrentField<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        rows[index].withField(field, body)
+        rows.withUnsafeBufferPointer { $0[index].withField(field, body) }
     }
 
     /// Takes a finished row; `row` gets back a used one, whose buffers it may reuse.

@@ -169,7 +169,7 @@ extension SpreadsheetMLRecordSource: XMLEventHandler {
             place = .data
             cellHasData = true
             dataText.removeAll(keepingCapacity: true)
-            dataIsBoolean = element.attribute(names.type, in: names.namespace)?.elementsEqual("Boolean".utf8) == true
+            dataIsBoolean = element.attribute(names.type, in: names.namespace).map { $0.count == 7 && $0.elementsEqual("Boolean".utf8) } == true
         case .data:
             // Rich text: the characters of every element inside Data are the cell's.
             break
