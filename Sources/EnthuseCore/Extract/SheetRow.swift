@@ -57,43 +57,6 @@ struct SheetRow {
     }
 }
 
-/// The rows a spreadsheet reader has parsed from a chunk of its file and not yet handed out, in
-/// order: an event parser reports every row of a chunk before the reader hands out the first.
-/// Their buffers are reused from chunk to chunk.
-struct SheetRowQueue {
-    private var rows: [SheetRow] = []
-    private var count = 0
-    private var index = -1
-
-    /// The row handed out last.
-    var current: SheetRow { rows[index] }
-
-    /// Calls `body` with field `field` of the row handed out last, in place (a copy of the row
-    /// would retain and release its buffers for every field read).
-    func withCurrentField<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        rows.withUnsafeBufferPointer { $0[index].withField(field, body) }
-    }
-
-    /// Takes a finished row; `row` gets back a used one, whose buffers it may reuse.
-    mutating func push(_ row: inout SheetRow) {
-        if count == rows.count { rows.append(SheetRow()) }
-        swap(&row, &rows[count])
-        count += 1
-    }
-
-    /// Moves to the next row; false when all have been handed out, and then the queue is empty,
-    /// ready for the next chunk's rows.
-    mutating func advance() -> Bool {
-        if index + 1 < count {
-            index += 1
-            return true
-        }
-        index = -1
-        count = 0
-        return false
-    }
-}
-
 /// Excel's column letters: `A` is column 1, `Z` 26, `AA` 27, `XFD` 16,384, the last there is.
 enum ColumnLetters {
     /// The most columns and rows an Excel worksheet has; positions beyond are refused.

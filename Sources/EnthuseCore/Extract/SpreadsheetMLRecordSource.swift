@@ -19,6 +19,47 @@ import CLibXML2
 /// and `XMLReadError` for XML that is not well-formed.
 public final class SpreadsheetMLRecordSource: RecordSource {
     public static let namespace = "urn:schemas-microsoft-com:office:spreadsheet"
+
+    /// The name of the worksheet being read.
+    public let worksheet: String
+    private let rows: SheetReadAhead
+
+    /// The current record's row number and width (the last record's, once there are no more).
+    public private(set) var line = 0
+    public private(set) var fieldCount = 0
+    public var recordProblem: String? { nil }
+    public var bytesRead: Int { 0 }
+    public var fixedHeader: [String]? { nil }
+
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first: the file up
+    /// to the worksheet's table is parsed here (so a file that is no workbook is refused at once),
+    /// the rest on a thread of its own (``SheetReadAhead``).
+    public init(path: String, preferredWorksheet: String = "Attendance") throws {
+        let sheet = try SpreadsheetMLWorksheet(path: path, preferredWorksheet: preferredWorksheet)
+        worksheet = sheet.worksheet
+        rows = SheetReadAhead(sheet)
+    }
+
+    public func next() throws -> Bool {
+        guard try rows.next() else { return false }
+        line = rows.line
+        fieldCount = rows.width
+        return true
+    }
+
+    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
+        .success(rows.withField(index, body))
+    }
+
+    public func rawText(masking masked: Set<Int>) -> String {
+        rows.rawText(masking: masked)
+    }
+}
+
+/// The worksheet parser behind ``SpreadsheetMLRecordSource``: an event handler that turns the
+/// worksheet's rows into `SheetRow`s, chunk by chunk of the file.
+final class SpreadsheetMLWorksheet {
+    static let namespace = SpreadsheetMLRecordSource.namespace
     static let tooManyColumns = "a worksheet has at most \(ColumnLetters.maxColumn) columns"
 
     /// Where the parse stands in the workbook.
@@ -53,7 +94,7 @@ public final class SpreadsheetMLRecordSource: RecordSource {
     private var parser: XMLEventParser!
     private var names: Names!
     /// The name of the worksheet being read.
-    public private(set) var worksheet = ""
+    private(set) var worksheet = ""
     private var width = 0
     /// Whether the width is the file's `ss:ExpandedColumnCount`, which no cell may pass.
     private var widthDeclared = false
@@ -74,18 +115,13 @@ public final class SpreadsheetMLRecordSource: RecordSource {
     private var dataText: [UInt8] = []
     private var dataIsBoolean = false
 
-    private var ready = SheetRowQueue()
+    /// Rows completed and not yet handed over, and used rows to build new ones in.
+    private var completed: [SheetRow] = []
+    private var spares: [SheetRow] = []
 
-    /// The current record's row number and width (the last record's, once there are no more).
-    public private(set) var line = 0
-    public private(set) var fieldCount = 0
-    public var recordProblem: String? { nil }
-    public var bytesRead: Int { 0 }
-    public var fixedHeader: [String]? { nil }
-
-    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and reads
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and parses
     /// up to its table.
-    public init(path: String, preferredWorksheet: String = "Attendance") throws {
+    init(path: String, preferredWorksheet: String) throws {
         let kind = try SpreadsheetFileKind.of(path: path)
         guard kind == .xml else {
             throw SpreadsheetError(.wrongKind, file: path, "the file is \(kind), not an Excel XML Spreadsheet 2003")
@@ -101,24 +137,6 @@ public final class SpreadsheetMLRecordSource: RecordSource {
         if place == .workbook {
             throw SpreadsheetError(.notAWorkbook, file: path, "the workbook has no worksheet")
         }
-    }
-
-    public func next() throws -> Bool {
-        while !ready.advance() {
-            if parser.isFinished { return false }
-            _ = try parser.parseChunk()
-        }
-        line = ready.current.number
-        fieldCount = ready.current.width
-        return true
-    }
-
-    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(ready.withCurrentField(index, body))
-    }
-
-    public func rawText(masking masked: Set<Int>) -> String {
-        ready.current.rawText(masking: masked)
     }
 
     /// A first pass over the file, made once, when the worksheet or the width cannot be known
@@ -145,7 +163,18 @@ public final class SpreadsheetMLRecordSource: RecordSource {
     }
 }
 
-extension SpreadsheetMLRecordSource: XMLEventHandler {
+extension SpreadsheetMLWorksheet: SheetRowParser {
+    func parseChunk(into rows: inout [SheetRow], spares: inout [SheetRow]) throws -> Bool {
+        swap(&self.spares, &spares)
+        defer { swap(&self.spares, &spares) }
+        let more = parser.isFinished ? false : try parser.parseChunk()
+        rows += completed
+        completed.removeAll(keepingCapacity: true)
+        return more
+    }
+}
+
+extension SpreadsheetMLWorksheet: XMLEventHandler {
     func startElement(_ element: XMLElementStart) throws {
         if skipping != nil { return }
         let inNamespace = xmlStrEqual(element.namespace, names.namespace) == 1
@@ -190,7 +219,10 @@ extension SpreadsheetMLRecordSource: XMLEventHandler {
             place = .done
         case (.row, 3):
             place = .table
-            if building.hasContent { ready.push(&building) }
+            if building.hasContent {
+                completed.append(building)
+                building = spares.popLast() ?? SheetRow()
+            }
         case (.cell, 4):
             place = .row
             guard cellHasData else { break }
@@ -296,14 +328,14 @@ extension SpreadsheetMLRecordSource: XMLEventHandler {
     }
 }
 
-extension SpreadsheetMLRecordSource {
+extension SpreadsheetMLWorksheet {
     /// The names the reader looks for, interned in the parser's dictionary.
     struct Names {
         let namespace, workbook, worksheet, table, row, cell, data: UnsafePointer<xmlChar>
         let name, type, index, span, mergeAcross, expandedColumnCount: UnsafePointer<xmlChar>
 
         init(_ parser: XMLEventParser) {
-            namespace = parser.intern(SpreadsheetMLRecordSource.namespace)
+            namespace = parser.intern(SpreadsheetMLWorksheet.namespace)
             workbook = parser.intern("Workbook")
             worksheet = parser.intern("Worksheet")
             table = parser.intern("Table")

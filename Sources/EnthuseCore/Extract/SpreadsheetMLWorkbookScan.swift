@@ -19,7 +19,7 @@ final class SpreadsheetMLWorkbookScan {
 
     private(set) var worksheets: [Worksheet] = []
     private let path: String
-    private var names: SpreadsheetMLRecordSource.Names!
+    private var names: SpreadsheetMLWorksheet.Names!
     /// While an element is skipped whole, the depth it started at.
     private var skipping: Int?
     private var column = 0
@@ -27,7 +27,7 @@ final class SpreadsheetMLWorkbookScan {
     init(path: String) throws {
         self.path = path
         let parser = try XMLEventParser(path: path, handler: self)
-        names = SpreadsheetMLRecordSource.Names(parser)
+        names = SpreadsheetMLWorksheet.Names(parser)
         try parser.parseToEnd()
     }
 }

@@ -20,6 +20,45 @@ import Foundation
 /// through a `ZIPEntryStream` and nothing touches the disk. Only the shared strings are held in
 /// memory, within their bound. Throws `SpreadsheetError`.
 public final class XLSXRecordSource: RecordSource {
+    /// The name of the worksheet being read.
+    public let worksheet: String
+    private let rows: SheetReadAhead
+
+    /// The current record's row number and width (the last record's, once there are no more).
+    public private(set) var line = 0
+    public private(set) var fieldCount = 0
+    public var recordProblem: String? { nil }
+    public var bytesRead: Int { 0 }
+    public var fixedHeader: [String]? { nil }
+
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first: the
+    /// workbook's parts and the sheet up to its rows are read here, the rows on a thread of their
+    /// own (``SheetReadAhead``).
+    public init(path: String, preferredWorksheet: String = "Attendance", limits: XLSXLimits = XLSXLimits()) throws {
+        let sheet = try XLSXWorksheet(path: path, preferredWorksheet: preferredWorksheet, limits: limits)
+        worksheet = sheet.worksheet
+        rows = SheetReadAhead(sheet)
+    }
+
+    public func next() throws -> Bool {
+        guard try rows.next() else { return false }
+        line = rows.line
+        fieldCount = rows.width
+        return true
+    }
+
+    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
+        .success(rows.withField(index, body))
+    }
+
+    public func rawText(masking masked: Set<Int>) -> String {
+        rows.rawText(masking: masked)
+    }
+}
+
+/// The worksheet parser behind ``XLSXRecordSource``: an event handler that turns the worksheet's
+/// rows into `SheetRow`s, chunk by chunk of the unpacked part.
+final class XLSXWorksheet {
     /// Where the parse stands in the worksheet part.
     private enum Place {
         case beforeSheetData
@@ -52,7 +91,7 @@ public final class XLSXRecordSource: RecordSource {
 
     private let archive: XLSXArchive
     /// The name of the worksheet being read.
-    public let worksheet: String
+    let worksheet: String
     private let part: String
     private var parser: XMLEventParser!
     private var stream: ZIPEntryStream!
@@ -81,17 +120,13 @@ public final class XLSXRecordSource: RecordSource {
     private var textDepth = 0
     private var inlineDepth = 0
 
-    private var ready = SheetRowQueue()
+    /// Rows completed and not yet handed over, and used rows to build new ones in.
+    private var completed: [SheetRow] = []
+    private var spares: [SheetRow] = []
 
-    /// The current record's row number and width (the last record's, once there are no more).
-    public private(set) var line = 0
-    public private(set) var fieldCount = 0
-    public var recordProblem: String? { nil }
-    public var bytesRead: Int { 0 }
-    public var fixedHeader: [String]? { nil }
-
-    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first.
-    public init(path: String, preferredWorksheet: String = "Attendance", limits: XLSXLimits = XLSXLimits()) throws {
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and parses
+    /// up to its rows.
+    init(path: String, preferredWorksheet: String, limits: XLSXLimits) throws {
         let archive = try XLSXArchive(path: path, limits: limits)
         self.archive = archive
         let workbook = try XLSXWorkbook(archive: archive)
@@ -107,16 +142,6 @@ public final class XLSXRecordSource: RecordSource {
         try parsing { while place == .beforeSheetData, try parser.parseChunk() {} }
     }
 
-    public func next() throws -> Bool {
-        while !ready.advance() {
-            if parser.isFinished { return false }
-            try parsing { _ = try parser.parseChunk() }
-        }
-        line = ready.current.number
-        fieldCount = ready.current.width
-        return true
-    }
-
     /// Runs `body`, turning an XML or stream failure into the `SpreadsheetError` that says which.
     private func parsing(_ body: () throws -> Void) throws {
         do {
@@ -129,17 +154,21 @@ public final class XLSXRecordSource: RecordSource {
     private func malformed(row: Int?, column: Int?, line: Int?, _ message: String) -> SpreadsheetError {
         SpreadsheetError(.malformedSheet, file: archive.path, part: part, row: row, column: column, line: line, message)
     }
+}
 
-    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(ready.withCurrentField(index, body))
-    }
-
-    public func rawText(masking masked: Set<Int>) -> String {
-        ready.current.rawText(masking: masked)
+extension XLSXWorksheet: SheetRowParser {
+    func parseChunk(into rows: inout [SheetRow], spares: inout [SheetRow]) throws -> Bool {
+        swap(&self.spares, &spares)
+        defer { swap(&self.spares, &spares) }
+        var more = false
+        if !parser.isFinished { try parsing { more = try parser.parseChunk() } }
+        rows += completed
+        completed.removeAll(keepingCapacity: true)
+        return more
     }
 }
 
-extension XLSXRecordSource: XMLEventHandler {
+extension XLSXWorksheet: XMLEventHandler {
     func startElement(_ element: XMLElementStart) throws {
         if skipping != nil { return }
         switch place {
@@ -187,7 +216,10 @@ extension XLSXRecordSource: XMLEventHandler {
             place = .done
         case .row where depth == rowDepth:
             place = .sheetData
-            if building.hasContent { ready.push(&building) }
+            if building.hasContent {
+                completed.append(building)
+                building = spares.popLast() ?? SheetRow()
+            }
         case .cell where depth == cellDepth:
             place = .row
             if hasContent { try store() }
@@ -281,7 +313,7 @@ extension XLSXRecordSource: XMLEventHandler {
     }
 }
 
-extension XLSXRecordSource {
+extension XLSXWorksheet {
     /// The names the reader looks for, interned in the parser's dictionary. OOXML is read by
     /// local name, as Excel's own readers are forgiving of the namespace.
     struct Names {

@@ -29,6 +29,16 @@ final class HandOff<Item: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Queues `item` if there is room, without waiting; false when full or cancelled.
+    func offer(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard items.count < capacity, !cancelled else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
     /// The next item if one is queued, without waiting.
     func poll() -> Item? {
         condition.lock()
