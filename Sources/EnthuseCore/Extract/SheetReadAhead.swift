@@ -1,10 +1,37 @@
 import Foundation
 
-/// A worksheet parser that hands over its rows a chunk of the file at a time.
+/// A worksheet parser that completes rows a chunk of the file at a time.
 protocol SheetRowParser: AnyObject {
-    /// Parses the next chunk, appending the rows with content it completed to `rows`, each made
-    /// from `spares` where it can; false once the sheet has been parsed to the end.
-    func parseChunk(into rows: inout [SheetRow], spares: inout [SheetRow]) throws -> Bool
+    /// The rows it completed and has not handed over, and used rows to build new ones in.
+    var rowBuffer: SheetRowBuffer { get set }
+    /// Parses the next chunk of the sheet; false once it has been parsed to the end.
+    func parseNextChunk() throws -> Bool
+}
+
+/// The rows a worksheet parser has completed since it last handed them over, and used rows whose
+/// buffers it builds new rows in.
+struct SheetRowBuffer {
+    private var completed: [SheetRow] = []
+    private var spares: [SheetRow] = []
+
+    /// Keeps `row` when it has content (a row of blanks is no record); `row` becomes a used one
+    /// to build the next row in.
+    mutating func finish(_ row: inout SheetRow) {
+        guard row.hasContent else { return }
+        completed.append(row)
+        row = spares.popLast() ?? SheetRow()
+    }
+
+    /// Moves the completed rows to the end of `rows`.
+    mutating func handOver(to rows: inout [SheetRow]) {
+        rows += completed
+        completed.removeAll(keepingCapacity: true)
+    }
+
+    /// Takes rows that have been read, to build new rows in (up to a thousand are kept).
+    mutating func reuse(_ used: [SheetRow]) {
+        spares += used.prefix(max(0, 1_024 - spares.count))
+    }
 }
 
 /// Parses a worksheet on a thread of its own while the reading thread validates the rows parsed
@@ -58,12 +85,12 @@ final class SheetReadAhead {
 
     private static func parse(_ box: ParserBox, into deliveries: HandOff<Delivery>, recycled: HandOff<[SheetRow]>) {
         guard let parser = box.parser else { return }
-        var spares: [SheetRow] = []
         do {
             while true {
-                while spares.count < 1_024, let used = recycled.poll() { spares += used }
+                while let used = recycled.poll() { parser.rowBuffer.reuse(used) }
+                let more = try parser.parseNextChunk()
                 var rows: [SheetRow] = []
-                let more = try parser.parseChunk(into: &rows, spares: &spares)
+                parser.rowBuffer.handOver(to: &rows)
                 if !rows.isEmpty, !deliveries.put(.rows(rows)) { return }
                 if !more {
                     _ = deliveries.put(.finished)
@@ -110,5 +137,40 @@ final class SheetReadAhead {
 
     func rawText(masking masked: Set<Int>) -> String {
         rows[index].rawText(masking: masked)
+    }
+}
+
+/// Records of a worksheet whose rows a ``SheetRowParser`` parses on a thread of its own: what the
+/// SpreadsheetML and .xlsx record sources share.
+public class SheetRecordSource: RecordSource {
+    /// The name of the worksheet being read.
+    public let worksheet: String
+    private let rows: SheetReadAhead
+
+    /// The current record's row number and width (the last record's, once there are no more).
+    public private(set) var line = 0
+    public private(set) var fieldCount = 0
+    public var recordProblem: String? { nil }
+    public var bytesRead: Int { 0 }
+    public var fixedHeader: [String]? { nil }
+
+    init(worksheet: String, parser: any SheetRowParser) {
+        self.worksheet = worksheet
+        rows = SheetReadAhead(parser)
+    }
+
+    public func next() throws -> Bool {
+        guard try rows.next() else { return false }
+        line = rows.line
+        fieldCount = rows.width
+        return true
+    }
+
+    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
+        .success(rows.withField(index, body))
+    }
+
+    public func rawText(masking masked: Set<Int>) -> String {
+        rows.rawText(masking: masked)
     }
 }

@@ -17,42 +17,15 @@ import CLibXML2
 ///
 /// Throws `SpreadsheetError` for a file that is not a SpreadsheetML workbook or breaks its rules,
 /// and `XMLReadError` for XML that is not well-formed.
-public final class SpreadsheetMLRecordSource: RecordSource {
+public final class SpreadsheetMLRecordSource: SheetRecordSource {
     public static let namespace = "urn:schemas-microsoft-com:office:spreadsheet"
-
-    /// The name of the worksheet being read.
-    public let worksheet: String
-    private let rows: SheetReadAhead
-
-    /// The current record's row number and width (the last record's, once there are no more).
-    public private(set) var line = 0
-    public private(set) var fieldCount = 0
-    public var recordProblem: String? { nil }
-    public var bytesRead: Int { 0 }
-    public var fixedHeader: [String]? { nil }
 
     /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first: the file up
     /// to the worksheet's table is parsed here (so a file that is no workbook is refused at once),
     /// the rest on a thread of its own (``SheetReadAhead``).
     public init(path: String, preferredWorksheet: String = "Attendance") throws {
         let sheet = try SpreadsheetMLWorksheet(path: path, preferredWorksheet: preferredWorksheet)
-        worksheet = sheet.worksheet
-        rows = SheetReadAhead(sheet)
-    }
-
-    public func next() throws -> Bool {
-        guard try rows.next() else { return false }
-        line = rows.line
-        fieldCount = rows.width
-        return true
-    }
-
-    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(rows.withField(index, body))
-    }
-
-    public func rawText(masking masked: Set<Int>) -> String {
-        rows.rawText(masking: masked)
+        super.init(worksheet: sheet.worksheet, parser: sheet)
     }
 }
 
@@ -115,9 +88,7 @@ final class SpreadsheetMLWorksheet {
     private var dataText: [UInt8] = []
     private var dataIsBoolean = false
 
-    /// Rows completed and not yet handed over, and used rows to build new ones in.
-    private var completed: [SheetRow] = []
-    private var spares: [SheetRow] = []
+    var rowBuffer = SheetRowBuffer()
 
     /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and parses
     /// up to its table.
@@ -164,13 +135,8 @@ final class SpreadsheetMLWorksheet {
 }
 
 extension SpreadsheetMLWorksheet: SheetRowParser {
-    func parseChunk(into rows: inout [SheetRow], spares: inout [SheetRow]) throws -> Bool {
-        swap(&self.spares, &spares)
-        defer { swap(&self.spares, &spares) }
-        let more = parser.isFinished ? false : try parser.parseChunk()
-        rows += completed
-        completed.removeAll(keepingCapacity: true)
-        return more
+    func parseNextChunk() throws -> Bool {
+        parser.isFinished ? false : try parser.parseChunk()
     }
 }
 
@@ -219,10 +185,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             place = .done
         case (.row, 3):
             place = .table
-            if building.hasContent {
-                completed.append(building)
-                building = spares.popLast() ?? SheetRow()
-            }
+            rowBuffer.finish(&building)
         case (.cell, 4):
             place = .row
             guard cellHasData else { break }

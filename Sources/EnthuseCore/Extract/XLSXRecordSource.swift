@@ -19,40 +19,13 @@ import Foundation
 /// The archive is checked against `XLSXLimits` before anything is unpacked; each part streams
 /// through a `ZIPEntryStream` and nothing touches the disk. Only the shared strings are held in
 /// memory, within their bound. Throws `SpreadsheetError`.
-public final class XLSXRecordSource: RecordSource {
-    /// The name of the worksheet being read.
-    public let worksheet: String
-    private let rows: SheetReadAhead
-
-    /// The current record's row number and width (the last record's, once there are no more).
-    public private(set) var line = 0
-    public private(set) var fieldCount = 0
-    public var recordProblem: String? { nil }
-    public var bytesRead: Int { 0 }
-    public var fixedHeader: [String]? { nil }
-
+public final class XLSXRecordSource: SheetRecordSource {
     /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first: the
     /// workbook's parts and the sheet up to its rows are read here, the rows on a thread of their
     /// own (``SheetReadAhead``).
     public init(path: String, preferredWorksheet: String = "Attendance", limits: XLSXLimits = XLSXLimits()) throws {
         let sheet = try XLSXWorksheet(path: path, preferredWorksheet: preferredWorksheet, limits: limits)
-        worksheet = sheet.worksheet
-        rows = SheetReadAhead(sheet)
-    }
-
-    public func next() throws -> Bool {
-        guard try rows.next() else { return false }
-        line = rows.line
-        fieldCount = rows.width
-        return true
-    }
-
-    public func withUTF8Field<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        .success(rows.withField(index, body))
-    }
-
-    public func rawText(masking masked: Set<Int>) -> String {
-        rows.rawText(masking: masked)
+        super.init(worksheet: sheet.worksheet, parser: sheet)
     }
 }
 
@@ -120,9 +93,7 @@ final class XLSXWorksheet {
     private var textDepth = 0
     private var inlineDepth = 0
 
-    /// Rows completed and not yet handed over, and used rows to build new ones in.
-    private var completed: [SheetRow] = []
-    private var spares: [SheetRow] = []
+    var rowBuffer = SheetRowBuffer()
 
     /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and parses
     /// up to its rows.
@@ -157,13 +128,9 @@ final class XLSXWorksheet {
 }
 
 extension XLSXWorksheet: SheetRowParser {
-    func parseChunk(into rows: inout [SheetRow], spares: inout [SheetRow]) throws -> Bool {
-        swap(&self.spares, &spares)
-        defer { swap(&self.spares, &spares) }
+    func parseNextChunk() throws -> Bool {
         var more = false
         if !parser.isFinished { try parsing { more = try parser.parseChunk() } }
-        rows += completed
-        completed.removeAll(keepingCapacity: true)
         return more
     }
 }
@@ -216,10 +183,7 @@ extension XLSXWorksheet: XMLEventHandler {
             place = .done
         case .row where depth == rowDepth:
             place = .sheetData
-            if building.hasContent {
-                completed.append(building)
-                building = spares.popLast() ?? SheetRow()
-            }
+            rowBuffer.finish(&building)
         case .cell where depth == cellDepth:
             place = .row
             if hasContent { try store() }
