@@ -32,7 +32,6 @@ public final class SpreadsheetMLRecordSource: SheetRecordSource {
 /// The worksheet parser behind ``SpreadsheetMLRecordSource``: an event handler that turns the
 /// worksheet's rows into `SheetRow`s, chunk by chunk of the file.
 final class SpreadsheetMLWorksheet {
-    static let namespace = SpreadsheetMLRecordSource.namespace
     static let tooManyColumns = "a worksheet has at most \(ColumnLetters.maxColumn) columns"
 
     /// Where the parse stands in the workbook.
@@ -81,7 +80,6 @@ final class SpreadsheetMLWorksheet {
     private var building = SheetRow()
     private var nextRow = 1
     private var nextColumn = 1
-    private var rowNumber = 0
     private var cellColumn = 0
     /// Whether the cell has a `Data` element; the text of the last one is `dataText`.
     private var cellHasData = false
@@ -217,7 +215,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             let namespace = element.namespace.map { "namespace \(String(cString: $0))" } ?? "no namespace"
             throw SpreadsheetError(.wrongKind, file: path, line: element.line,
                 "the root element is <\(String(cString: element.name))> in \(namespace), so this is not an Excel XML Spreadsheet 2003 "
-                    + "(<Workbook> in \(Self.namespace))")
+                    + "(<Workbook> in \(SpreadsheetMLRecordSource.namespace))")
         }
         place = .workbook
     }
@@ -263,7 +261,6 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         }
         let span = try self.number(names.span, of: element) ?? 0
         building.start(number: number, width: width)
-        rowNumber = number
         // A span past the last row ends there; subtracting keeps a huge one from overflowing.
         nextRow = number + min(span, ColumnLetters.maxRow - number) + 1
         nextColumn = 1
@@ -273,7 +270,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
     private func startCell(_ element: XMLElementStart) throws {
         let column = try number(names.index, of: element) ?? nextColumn
         guard column >= nextColumn else {
-            throw SpreadsheetError(.malformedSheet, file: path, row: rowNumber, column: column,
+            throw SpreadsheetError(.malformedSheet, file: path, row: building.number, column: column,
                 "a cell says ss:Index=\"\(column)\" after column \(ColumnLetters.name(nextColumn - 1)): cells must go "
                     + "left to right")
         }
@@ -282,7 +279,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         guard column <= width, merged <= width - column else {
             let bound = widthDeclared ? "the table's ss:ExpandedColumnCount of \(width); Excel itself refuses such a file"
                 : "column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has"
-            throw SpreadsheetError(.malformedSheet, file: path, row: rowNumber, column: column, "the cell reaches beyond \(bound)")
+            throw SpreadsheetError(.malformedSheet, file: path, row: building.number, column: column, "the cell reaches beyond \(bound)")
         }
         nextColumn = column + merged + 1
         cellColumn = column
@@ -298,7 +295,7 @@ extension SpreadsheetMLWorksheet {
         let name, type, index, span, mergeAcross, expandedColumnCount: UnsafePointer<xmlChar>
 
         init(_ parser: XMLEventParser) {
-            namespace = parser.intern(SpreadsheetMLWorksheet.namespace)
+            namespace = parser.intern(SpreadsheetMLRecordSource.namespace)
             workbook = parser.intern("Workbook")
             worksheet = parser.intern("Worksheet")
             table = parser.intern("Table")

@@ -80,11 +80,7 @@ struct XLSXArchive {
 
     /// Opens `part` for streaming, with the stream that feeds it (which knows why it failed).
     func open(_ part: String) throws(SpreadsheetError) -> (XMLStreamReader, ZIPEntryStream) {
-        guard contains(part) else {
-            throw SpreadsheetError(.notAWorkbook, file: path, part: part, "the part is missing; a workbook has it")
-        }
-        let stream = ZIPEntryStream(path: path, part: part)
-        let name = (path as NSString).lastPathComponent + ":" + part
+        let (stream, name) = try entry(part)
         do {
             return (try XMLStreamReader(name: name, stream: stream), stream)
         } catch {
@@ -106,16 +102,20 @@ struct XLSXArchive {
     /// Starts a parse of `part` for `handler`; parse it with the parser, and pass what it throws
     /// through ``explain(_:stream:)``.
     func parser(for part: String, handler: any XMLEventHandler) throws(SpreadsheetError) -> (XMLEventParser, ZIPEntryStream) {
-        guard contains(part) else {
-            throw SpreadsheetError(.notAWorkbook, file: path, part: part, "the part is missing; a workbook has it")
-        }
-        let stream = ZIPEntryStream(path: path, part: part)
-        let name = (path as NSString).lastPathComponent + ":" + part
+        let (stream, name) = try entry(part)
         do {
             return (try XMLEventParser(name: name, stream: stream, handler: handler), stream)
         } catch {
             throw explain(error, stream: stream)
         }
+    }
+
+    /// A stream of `part`, unpacked as it is read, and the name errors give it.
+    private func entry(_ part: String) throws(SpreadsheetError) -> (stream: ZIPEntryStream, name: String) {
+        guard contains(part) else {
+            throw SpreadsheetError(.notAWorkbook, file: path, part: part, "the part is missing; a workbook has it")
+        }
+        return (ZIPEntryStream(path: path, part: part), (path as NSString).lastPathComponent + ":" + part)
     }
 
     /// The stream's own failure when there is one (libxml2 saw only a failed read), else the

@@ -118,12 +118,11 @@ final class XMLEventParser {
         // Reached only when the prolog scan could not read the encoding (UTF-16, say).
         sax.internalSubset = { context, _, _, _ in
             guard let context else { return }
-            let parser = XMLEventParser.from(context)
-            parser.stop(XMLReadError(.declaresDoctype, file: parser.file, line: parser.line, XMLStreamReader.doctypeMessage))
+            XMLEventParser.with(context) { $0.stop(XMLReadError(.declaresDoctype, file: $0.file, line: $0.line, XMLStreamReader.doctypeMessage)) }
         }
         sax.serror = { context, error in
             guard let context, let error else { return }
-            XMLEventParser.from(context).log.record(error.pointee)
+            XMLEventParser.with(context) { $0.log.record(error.pointee) }
         }
         // The context pointer is unretained: the parser owns the libxml2 context and frees it first.
         context = xmlCreatePushParserCtxt(&sax, nil, nil, 0, file)
@@ -202,10 +201,6 @@ final class XMLEventParser {
     }
 
     // MARK: - libxml2's callbacks
-
-    private static func from(_ context: UnsafeMutableRawPointer) -> XMLEventParser {
-        Unmanaged<XMLEventParser>.fromOpaque(context).takeUnretainedValue()
-    }
 
     /// Calls `body` with the parser behind `context` without retaining it: the parser outlives
     /// its libxml2 context. (A retain and release per element and text were 11% of a

@@ -1,7 +1,7 @@
 import CLibXML2
 
-/// Moving past what a reader does not need without building a node for each step, with every
-/// check of `next()` still made: a skipped part of a refused file is refused all the same.
+/// Moving past what a reader does not need, with every check of `next()` still made: a skipped
+/// part of a refused file is refused all the same.
 extension XMLStreamReader {
     /// Moves past the end of the element whose start the reader is on (at once for `<Empty/>`).
     public func skipElement() throws(XMLReadError) {
@@ -13,11 +13,5 @@ extension XMLStreamReader {
         while let type = try advance() {
             if type == XML_READER_TYPE_END_ELEMENT, xmlTextReaderDepth(reader) == depth { return }
         }
-    }
-
-    /// Reads the rest of the document, so that a file is taken only when it is whole and
-    /// well-formed to its last byte.
-    public func readToEnd() throws(XMLReadError) {
-        while try advance() != nil {}
     }
 }
