@@ -4,6 +4,14 @@ import GRDB
 /// The warehouse: one SQLite file in WAL mode with foreign keys on, its schema versioned by the
 /// SQL migrations in `schemas/migrations/` (applied in file-name order, never edited once shipped).
 public struct Warehouse: Sendable {
+    /// The page size a new warehouse is created with. In WAL mode every page a load writes goes
+    /// to the log and then, at the checkpoint, into the file: with 4 KiB pages (SQLite's default)
+    /// a 1,000,000-row register's 200 MB were 50,000 frames, each a write of its own twice over.
+    /// 16 KiB pages took that load from 7.3–8.1 s to 6.7–6.9 s (A/B of one binary, same file,
+    /// warehouses made at each size). SQLite fixes the size when the file is created; a warehouse
+    /// made before keeps its 4 KiB pages (`VACUUM` outside WAL mode would convert it).
+    static let pageSize = 16_384
+
     public let path: String
     public let pool: DatabasePool
 
@@ -14,6 +22,10 @@ public struct Warehouse: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.label = "enthuse.warehouse"
+        configuration.prepareDatabase { db in
+            // Takes effect only while the file is still empty, before GRDB turns on WAL mode.
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator(schemas: schemas).migrate(pool)
     }

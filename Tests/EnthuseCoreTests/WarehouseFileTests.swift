@@ -1,0 +1,36 @@
+import Foundation
+import GRDB
+import Testing
+@testable import EnthuseCore
+
+@Suite("The warehouse file")
+struct WarehouseFileTests {
+    @Test func newWarehouseIsInWALModeWith16KiBPages() throws {
+        let scratch = try Scratch()
+
+        _ = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
+
+        try scratch.read { (db: Database) throws in
+            #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 16_384)
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+        }
+    }
+
+    @Test func warehouseMadeWithSmallerPagesKeepsThemAndIsMigrated() throws {
+        // Given a file SQLite made with its default 4 KiB pages
+        let scratch = try Scratch()
+        let older = try DatabaseQueue(path: scratch.warehouse)
+        try older.write { try $0.execute(sql: "CREATE TABLE kept (id INTEGER PRIMARY KEY); INSERT INTO kept VALUES (1)") }
+        try older.close()
+
+        // When it is opened as the warehouse
+        _ = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
+
+        // Then its pages and rows are as they were, and it holds the whole schema
+        try scratch.read { (db: Database) throws in
+            #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 4_096)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM kept") == 1)
+            #expect(try db.tableExists("fct_attainment"))
+        }
+    }
+}
