@@ -205,6 +205,19 @@ struct AttainmentTests {
         }
     }
 
+    @Test func statusTokenIsKeptInThePublishedCaseWhateverCaseTheFileUses() throws {
+        let scratch = try Self.scratch()
+        let cells = ["supp", "Low", "X", "lowcov", "na", "c", "New", "np", "ne", "Z", "45%"]
+        try scratch.write("ks2_2016-2017.csv", text: TinyKS2.file(cells.enumerated().map { (200_000 + $0.offset, $0.element) }))
+
+        try scratch.run()
+
+        let statuses = try scratch.read { db in
+            try String.fetchAll(db, sql: "SELECT status FROM fct_attainment WHERE measure = 'ks2_rwm_expected' ORDER BY urn")
+        }
+        #expect(statuses == ["SUPP", "low", "x", "LOWCOV", "NA", "c", "NEW", "NP", "NE", "z", "ok"])
+    }
+
     @Test func cellThatIsNeitherANumberNorAStatusTokenRefusesTheRowNamingTheColumn() throws {
         let scratch = try Self.scratch()
         let good = (0..<120).map { (urn: 200_000 + $0, rwm: "\($0 % 100)%") }

@@ -58,9 +58,12 @@ WITH cell AS MATERIALIZED (
 ),
 typed AS (
     SELECT *,
-           CASE WHEN upper(raw) IN ('SUPP', 'NE', 'NP', 'LOWCOV', 'NEW', 'NA') THEN upper(raw)
-                WHEN lower(raw) IN ('x', 'z', 'c', 'low') THEN lower(raw)
-                ELSE 'ok' END AS status
+           -- Each token in the case it is published in. (A CASE, not `IN (…)` lists: SQLite
+           -- 3.40 builds a lookup table for such a list on every row; migration 0011.)
+           CASE upper(raw) WHEN 'SUPP' THEN 'SUPP' WHEN 'NE' THEN 'NE' WHEN 'NP' THEN 'NP'
+                           WHEN 'LOWCOV' THEN 'LOWCOV' WHEN 'NEW' THEN 'NEW' WHEN 'NA' THEN 'NA'
+                           WHEN 'X' THEN 'x' WHEN 'Z' THEN 'z' WHEN 'C' THEN 'c' WHEN 'LOW' THEN 'low'
+                           ELSE 'ok' END AS status
     FROM cell
     WHERE raw IS NOT NULL AND raw <> ''
 )
