@@ -31,31 +31,43 @@ INSERT INTO dim_school (
     urn, name, type, type_group, status, phase, trust, la_code, la_name, laestab, pupils,
     fsm_percent, open_date, close_date, low_age, high_age, ukprn, town, postcode, region,
     urban_rural, valid_from, valid_to, is_current)
+-- The windows run over (file, URN, date) only and the snapshots are compared column by column;
+-- whole rows with a JSON copy of their attributes through two window sorts took 1.3-1.5 s of
+-- CPU per 51,000-row snapshot (sqlite3 .timer), most of a register load.
 WITH deciding AS (
-    SELECT * FROM stg_school_register WHERE snapshot_date >= :snapshot_date
+    SELECT etl_file_id, urn, snapshot_date FROM stg_school_register WHERE snapshot_date >= :snapshot_date
     UNION ALL
-    SELECT s.* FROM temp.school_version_anchor a
+    SELECT s.etl_file_id, s.urn, s.snapshot_date FROM temp.school_version_anchor a
     JOIN stg_school_register s ON s.urn = a.urn AND s.snapshot_date = a.since
 ),
-observed AS (
-    SELECT *,
-           json_array(name, type, type_group, status, phase, trust, la_code, la_name,
-                      establishment_number, pupils, fsm_percent, open_date, close_date,
-                      low_age, high_age, ukprn, town, postcode, region, urban_rural) AS attributes
+ordered AS (
+    SELECT *, lag(etl_file_id) OVER (PARTITION BY urn ORDER BY snapshot_date) AS previous_file
     FROM deciding
 ),
-changes AS (
-    SELECT *, lag(attributes) OVER (PARTITION BY urn ORDER BY snapshot_date) AS previous
-    FROM observed
+-- A version starts at a school's first snapshot and wherever an attribute differs from the
+-- school's previous snapshot (one delivery per date is left by step 1).
+starts AS (
+    SELECT o.etl_file_id, o.urn, o.snapshot_date
+    FROM ordered o
+    JOIN stg_school_register s ON s.etl_file_id = o.etl_file_id AND s.urn = o.urn
+    LEFT JOIN stg_school_register p ON p.etl_file_id = o.previous_file AND p.urn = o.urn
+    WHERE o.previous_file IS NULL
+       OR (s.name, s.type, s.type_group, s.status, s.phase, s.trust, s.la_code, s.la_name,
+           s.establishment_number, s.pupils, s.fsm_percent, s.open_date, s.close_date,
+           s.low_age, s.high_age, s.ukprn, s.town, s.postcode, s.region, s.urban_rural)
+          IS NOT
+          (p.name, p.type, p.type_group, p.status, p.phase, p.trust, p.la_code, p.la_name,
+           p.establishment_number, p.pupils, p.fsm_percent, p.open_date, p.close_date,
+           p.low_age, p.high_age, p.ukprn, p.town, p.postcode, p.region, p.urban_rural)
 ),
 versions AS (
     SELECT *, lead(snapshot_date) OVER (PARTITION BY urn ORDER BY snapshot_date) AS next_from
-    FROM changes
-    WHERE previous IS NULL OR previous <> attributes
+    FROM starts
 )
-SELECT urn, name, type, type_group, status, phase, trust, la_code, la_name,
-       CASE WHEN establishment_number IS NOT NULL
-            THEN CAST(la_code AS INTEGER) * 10000 + CAST(establishment_number AS INTEGER) END,
-       pupils, fsm_percent, open_date, close_date, low_age, high_age, ukprn, town, postcode,
-       region, urban_rural, snapshot_date, next_from, next_from IS NULL
-FROM versions;
+SELECT s.urn, s.name, s.type, s.type_group, s.status, s.phase, s.trust, s.la_code, s.la_name,
+       CASE WHEN s.establishment_number IS NOT NULL
+            THEN CAST(s.la_code AS INTEGER) * 10000 + CAST(s.establishment_number AS INTEGER) END,
+       s.pupils, s.fsm_percent, s.open_date, s.close_date, s.low_age, s.high_age, s.ukprn, s.town,
+       s.postcode, s.region, s.urban_rural, v.snapshot_date, v.next_from, v.next_from IS NULL
+FROM versions v
+JOIN stg_school_register s ON s.etl_file_id = v.etl_file_id AND s.urn = v.urn;
