@@ -53,13 +53,19 @@ final class XLSXWorksheet {
     private enum CellType {
         case number, shared, boolean, inlineString, other
 
+        /// Read from the bytes: comparing them with `String.UTF8View`s, four times a cell, was 1.9%
+        /// of the national nightly's .xlsx samples (perf).
         init(_ attribute: UnsafeBufferPointer<UInt8>) {
-            self = if attribute.elementsEqual("n".utf8) { .number }
-                else if attribute.elementsEqual("s".utf8) { .shared }
-                else if attribute.elementsEqual("b".utf8) { .boolean }
-                else if attribute.elementsEqual("inlineStr".utf8) { .inlineString }
-                else { .other }
+            self = switch (attribute.count, attribute.first) {
+            case (1, UInt8(ascii: "n")): .number
+            case (1, UInt8(ascii: "s")): .shared
+            case (1, UInt8(ascii: "b")): .boolean
+            case (9, UInt8(ascii: "i")) where attribute.elementsEqual(Self.inlineStringName): .inlineString
+            default: .other
+            }
         }
+
+        private static let inlineStringName = Array("inlineStr".utf8)
     }
 
     private let archive: XLSXArchive
