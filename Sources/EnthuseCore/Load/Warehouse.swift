@@ -23,7 +23,9 @@ public struct Warehouse: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "enthuse.warehouse"
         configuration.prepareDatabase { db in
-            // Takes effect only while the file is still empty, before GRDB turns on WAL mode.
+            // The writer opens first and may be creating the file: the size takes effect only
+            // while the file is empty, before GRDB turns on WAL mode. Readers have nothing to set.
+            guard !db.configuration.readonly else { return }
             try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
