@@ -101,7 +101,7 @@ struct XLSXArchive {
 
     /// Starts a parse of `part` for `handler`; parse it with the parser, and pass what it throws
     /// through ``explain(_:stream:)``.
-    func parser(for part: String, handler: any XMLEventHandler) throws(SpreadsheetError) -> (XMLEventParser, ZIPEntryStream) {
+    func parser(for part: String, handler: some XMLEventHandler) throws(SpreadsheetError) -> (XMLEventParser, ZIPEntryStream) {
         let (stream, name) = try entry(part)
         do {
             return (try XMLEventParser(name: name, stream: stream, handler: handler), stream)

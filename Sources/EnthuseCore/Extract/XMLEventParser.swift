@@ -69,7 +69,7 @@ final class XMLEventParser {
     private let context: xmlParserCtxtPtr
     private let input: XMLInput
     private let log: LibXML2ErrorLog
-    private unowned(unsafe) let handler: any XMLEventHandler
+    private let handler: XMLEventDispatch
     private var buffer: UnsafeMutableRawBufferPointer
     private var depth = 0
     /// UTF-8 bytes of the text since the last element start or end.
@@ -80,19 +80,19 @@ final class XMLEventParser {
     static let chunkSize = 64 * 1024
 
     /// Opens `path` to be parsed for `handler`, refusing a DOCTYPE before any parsing.
-    convenience init(path: String, handler: any XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
+    convenience init(path: String, handler: some XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         let (descriptor, size) = try XMLStreamReader.openRefusingDoctype(path)
-        self.init(file: path, input: .descriptor(descriptor, size: size), handler: handler, limits: limits)
+        self.init(file: path, input: .descriptor(descriptor, size: size), handler: XMLEventDispatchTo(handler), limits: limits)
     }
 
     /// Parses the document `stream` delivers (a part of a zip archive, say), refusing a DOCTYPE
     /// before any parsing. `name` is how errors name it.
-    convenience init(name: String, stream: any XMLByteStream, handler: any XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
+    convenience init(name: String, stream: any XMLByteStream, handler: some XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         let input = try XMLStreamInput.refusingDoctype(stream, name: name)
-        self.init(file: name, input: .stream(input), handler: handler, limits: limits)
+        self.init(file: name, input: .stream(input), handler: XMLEventDispatchTo(handler), limits: limits)
     }
 
-    private init(file: String, input: XMLInput, handler: any XMLEventHandler, limits: XMLReadLimits) {
+    private init(file: String, input: XMLInput, handler: XMLEventDispatch, limits: XMLReadLimits) {
         ExternalEntityAllowList.install()
         self.file = file
         self.input = input
@@ -244,6 +244,37 @@ final class XMLEventParser {
     private func remember(_ error: XMLReadError) -> XMLReadError {
         failure = error
         return error
+    }
+}
+
+/// How the parser reaches its handler without retaining it for every event: the handler owns the
+/// parser, so the parser holds it unretained, and calling a protocol method on an unretained
+/// existential (`unowned(unsafe) let handler: any XMLEventHandler`) retained and released it
+/// around every element and text (perf: 8% of a SpreadsheetML register's parsing thread).
+/// `Unmanaged` needs a class type, hence one subclass per handler type.
+class XMLEventDispatch {
+    func startElement(_ element: XMLElementStart) throws { preconditionFailure("overridden") }
+    func endElement(depth: Int) throws { preconditionFailure("overridden") }
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) throws { preconditionFailure("overridden") }
+}
+
+private final class XMLEventDispatchTo<Handler: XMLEventHandler>: XMLEventDispatch {
+    private let handler: Unmanaged<Handler>
+
+    init(_ handler: Handler) {
+        self.handler = .passUnretained(handler)
+    }
+
+    override func startElement(_ element: XMLElementStart) throws {
+        try handler._withUnsafeGuaranteedRef { try $0.startElement(element) }
+    }
+
+    override func endElement(depth: Int) throws {
+        try handler._withUnsafeGuaranteedRef { try $0.endElement(depth: depth) }
+    }
+
+    override func text(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        try handler._withUnsafeGuaranteedRef { try $0.text(bytes) }
     }
 }
 
