@@ -50,10 +50,24 @@ final class ReferenceSetCache {
     func fileCommitted(pipeline: PipelineDefinition) {
         guard !sets.isEmpty else { return }
         let transform = pipeline.transform.map(statements(of:)) ?? ""
-        sets = sets.filter { target, _ in
-            let table = String(target.split(separator: ".")[0]).lowercased()
-            return table != pipeline.staging.lowercased() && !Self.writes(transform, table: table)
+        sets = sets.filter { target, _ in !Self.writes(pipeline, transform: transform, table: String(target.split(separator: ".")[0])) }
+    }
+
+    /// Whether a file of `next` may be validated while a file of `current` is still loading: each
+    /// column its `exists_in` rules read is a table's that `current` does not write (a view's
+    /// tables are not known here, so a view's column says no).
+    func isUnaffected(_ next: PipelineDefinition, by current: PipelineDefinition, _ db: Database) throws -> Bool {
+        let transform = current.transform.map(statements(of:)) ?? ""
+        for target in Set(next.columns.compactMap(\.existsIn)) {
+            let table = String(target.split(separator: ".")[0])
+            guard try db.tableExists(table), !Self.writes(current, transform: transform, table: table) else { return false }
         }
+        return true
+    }
+
+    /// Whether a file of `pipeline` may change `table`: its staging table, or one its transform writes.
+    private static func writes(_ pipeline: PipelineDefinition, transform: String, table: String) -> Bool {
+        table.lowercased() == pipeline.staging.lowercased() || writes(transform, table: table.lowercased())
     }
 
     /// A transform's SQL, lowercased and without comments, by its path. (Unreadable SQL cannot

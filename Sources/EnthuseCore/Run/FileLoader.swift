@@ -36,63 +36,96 @@ struct FileLoader {
 
     static let sampleRejectLimit = 20
 
-    func load(path: String, pipeline: PipelineDefinition, captures: [String: String]) throws -> FileOutcome {
+    /// Loads the file at `path`, `prepared` before if it was read ahead; while it is read,
+    /// `readAhead`'s file (the next) is prepared and its reading started.
+    func load(path: String, pipeline: PipelineDefinition, captures: [String: String], prepared: PreparedFile? = nil,
+              readAhead: ReadAhead? = nil) throws -> FileOutcome {
         let clock = ContinuousClock.now
-        var outcome = try stages(path: path, pipeline: pipeline, captures: captures)
+        let prepared = try prepared ?? prepare(path: path, pipeline: pipeline, captures: captures)
+        var outcome = try stages(prepared, readAhead: readAhead)
         outcome.seconds = (ContinuousClock.now - clock).seconds
         return outcome
     }
 
-    private func stages(path: String, pipeline: PipelineDefinition, captures: [String: String]) throws -> FileOutcome {
+    /// The stages before the file's transaction. `db`, when given, is the writer's connection
+    /// inside another file's transaction (a read-ahead); otherwise a reader looks up the ledger.
+    /// With `readingCapacity`, a file ready to load also has its reading thread started.
+    func prepare(path: String, pipeline: PipelineDefinition, captures: [String: String], db: Database? = nil,
+                 readingCapacity: Int? = nil) throws -> PreparedFile {
         let fileName = (path as NSString).lastPathComponent
-        var outcome = FileOutcome(path: path, fileName: fileName, source: pipeline.source, started: Timestamp.now())
-
-        let fileValues: [(String, FieldValue)]
+        var prepared = PreparedFile(outcome: FileOutcome(path: path, fileName: fileName, source: pipeline.source, started: Timestamp.now()),
+                                    pipeline: pipeline, fileValues: [], state: .ready(encoding: nil))
         do {
-            fileValues = try Self.fileValues(captures: captures, dateCapture: pipeline.files.dateCapture)
-            outcome.fileDate = pipeline.files.dateCapture.flatMap { name in fileValues.first { $0.0 == name } }.flatMap {
+            prepared.fileValues = try Self.fileValues(captures: captures, dateCapture: pipeline.files.dateCapture)
+            prepared.outcome.fileDate = pipeline.files.dateCapture.flatMap { name in prepared.fileValues.first { $0.0 == name } }.flatMap {
                 if case let .text(date) = $0.1 { return date } else { return nil }
             }
             let fingerprint = try FileFingerprint.compute(path: path)
-            outcome.sha256 = fingerprint.sha256
-            outcome.size = fingerprint.size
-            if let earlier = try warehouse.pool.read({ db in try RunLedger.loadedFile(db, fileName: fileName, sha256: fingerprint.sha256) }) {
-                outcome.status = .duplicate
-                outcome.message = "already loaded as \(earlier.path) (etl_file \(earlier.id)); nothing to do"
-                if let runID {
-                    try warehouse.pool.write { db in _ = try RunLedger.insertFile(db, outcome, runID: runID) }
-                }
-                return outcome
+            prepared.outcome.sha256 = fingerprint.sha256
+            prepared.outcome.size = fingerprint.size
+            let lookUp = { (db: Database) in try RunLedger.loadedFile(db, fileName: fileName, sha256: fingerprint.sha256) }
+            if let earlier = try db.map(lookUp) ?? warehouse.pool.read(lookUp) {
+                prepared.state = .duplicate
+                prepared.outcome.status = .duplicate
+                prepared.outcome.message = "already loaded as \(earlier.path) (etl_file \(earlier.id)); nothing to do"
+                return prepared
             }
             // XML declares its own encoding, which libxml2 reads; a workbook is not text.
             let format = pipeline.files.format
             let encoding = format.hasTextEncoding ? try Self.encoding(of: fingerprint, policy: pipeline.files.encoding) : nil
-            outcome.encoding = encoding?.rawValue ?? format.rawValue
-            try loadInOneTransaction(&outcome, pipeline: pipeline, fileValues: fileValues, encoding: encoding)
+            prepared.outcome.encoding = encoding?.rawValue ?? format.rawValue
+            prepared.state = .ready(encoding: encoding)
+            if let readingCapacity, let db {
+                prepared.reading = ReadingThread(try producer(for: prepared.outcome, pipeline: pipeline, encoding: encoding, db: db),
+                                                 capacity: readingCapacity)
+            }
+        } catch let rejection as FileRejection {
+            prepared.state = .refused(rejection)
+        } catch let error as CSVError {
+            // The inbox file itself could not be read (permissions, vanished): not a data problem.
+            prepared.state = .refused(FileRejection(reason: error.description, line: nil))
+        }
+        return prepared
+    }
+
+    private func stages(_ prepared: PreparedFile, readAhead: ReadAhead?) throws -> FileOutcome {
+        var outcome = prepared.outcome
+        let pipeline = prepared.pipeline
+        do {
+            switch prepared.state {
+            case .duplicate:
+                if let runID {
+                    try warehouse.pool.write { db in _ = try RunLedger.insertFile(db, outcome, runID: runID) }
+                }
+                return outcome
+            case let .refused(rejection):
+                throw rejection
+            case let .ready(encoding):
+                try loadInOneTransaction(&outcome, pipeline: pipeline, fileValues: prepared.fileValues, encoding: encoding,
+                                         reading: prepared.reading, readAhead: readAhead)
+            }
         } catch let rejection as FileRejection {
             outcome.status = .rejected
             outcome.message = rejection.reason
             try recordRejectedFile(&outcome, pipeline: pipeline, rejection: rejection)
-        } catch let error as CSVError {
-            // The inbox file itself could not be read (permissions, vanished): not a data problem.
-            outcome.status = .rejected
-            outcome.message = error.description
-            try recordRejectedFile(&outcome, pipeline: pipeline, rejection: FileRejection(reason: error.description, line: nil))
         }
         return outcome
     }
 
     // MARK: - The load transaction
 
-    private func loadInOneTransaction(_ outcome: inout FileOutcome, pipeline: PipelineDefinition,
-                                      fileValues: [(String, FieldValue)], encoding: DetectedEncoding?) throws {
+    private func loadInOneTransaction(_ outcome: inout FileOutcome, pipeline: PipelineDefinition, fileValues: [(String, FieldValue)],
+                                      encoding: DetectedEncoding?, reading: ReadingThread?, readAhead: ReadAhead?) throws {
+        // Whatever happens, a thread started ahead stops before the transaction ends.
+        defer { reading?.stop() }
         let result = try warehouse.pool.writeWithoutTransaction { db -> FileOutcome in
             var loaded = outcome
             try db.inTransaction(.immediate) {
                 let run = try runID ?? RunLedger.startRun(db, inbox: "(dry run)", versions: "{}")
                 let fileID = try RunLedger.insertFile(db, loaded, runID: run)
                 let writer = try StagingWriter(db: db, pipeline: pipeline, fileValues: fileValues)
-                try readRecords(db, &loaded, pipeline: pipeline, encoding: encoding, runID: run, fileID: fileID, writer: writer)
+                try readRecords(db, &loaded, pipeline: pipeline, encoding: encoding, runID: run, fileID: fileID, writer: writer,
+                                reading: reading, readAhead: readAhead)
                 if let refusal = thresholdRefusal(loaded, pipeline: pipeline) { throw refusal }
                 if let transform = pipeline.transform {
                     try runTransform(db, transform, &loaded, staging: pipeline.staging, parameters: fileValues + [
@@ -142,29 +175,30 @@ struct FileLoader {
         outcome.rowsRejected += lines
     }
 
-    /// Reads every record: a ``RecordProducer`` finds the header and validates rows on a thread of
-    /// its own; here, on the connection's thread, each valid row is staged (when `writer` is given)
-    /// and each refused one recorded as a reject.
-    private func readRecords(_ db: Database, _ outcome: inout FileOutcome, pipeline: PipelineDefinition,
-                             encoding: DetectedEncoding?, runID: Int64, fileID: Int64, writer: StagingWriter?) throws {
-        let producer = RecordProducer(
-            path: outcome.path, pipeline: pipeline, encoding: encoding, projectRoot: projectRoot,
+    /// The reading thread's work for a file: its reader, rules and reference sets.
+    private func producer(for outcome: FileOutcome, pipeline: PipelineDefinition, encoding: DetectedEncoding?, db: Database) throws -> RecordProducer {
+        RecordProducer(
+            path: outcome.path, fileSize: outcome.size, pipeline: pipeline, encoding: encoding, projectRoot: projectRoot,
             pseudonymiser: pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil,
             references: try referenceSets.sets(db, for: pipeline))
-        // Only staged rows can be compared, so a replay of a refused file does not check `unique`.
-        var repeats = try writer.flatMap { _ in try RepeatedRowCheck(db: db, pipeline: pipeline) }
-        let handOff = HandOff<RecordProducer.Message>(capacity: 2)
-        let recycled = HandOff<ValidatedBatch>(capacity: 4)
-        let producerStopped = producer.start(into: handOff, recycled: recycled)
+    }
+
+    /// Reads every record: a ``RecordProducer`` finds the header and validates rows on a thread of
+    /// its own (`reading`, when it was started ahead); here, on the connection's thread, each valid
+    /// row is staged (when `writer` is given) and each refused one recorded as a reject. Once this
+    /// file's thread is running, `readAhead` starts the next file's.
+    private func readRecords(_ db: Database, _ outcome: inout FileOutcome, pipeline: PipelineDefinition, encoding: DetectedEncoding?,
+                             runID: Int64, fileID: Int64, writer: StagingWriter?, reading: ReadingThread? = nil, readAhead: ReadAhead? = nil) throws {
+        let reading = try reading ?? ReadingThread(producer(for: outcome, pipeline: pipeline, encoding: encoding, db: db), capacity: 2)
         // Whatever ends this loop, the reading thread stops and closes the file before the
         // transaction does.
-        defer {
-            handOff.cancel()
-            producerStopped.wait()
-        }
+        defer { reading.stop() }
+        readAhead?.start(db, loader: self, current: pipeline)
+        // Only staged rows can be compared, so a replay of a refused file does not check `unique`.
+        var repeats = try writer.flatMap { _ in try RepeatedRowCheck(db: db, pipeline: pipeline) }
         var lastProgress = 0
         while true {
-            switch handOff.take() {
+            switch reading.messages.take() {
             case let .header(binding):
                 outcome.ignoredColumns = binding.ignored
             case var .batch(batch):
@@ -174,7 +208,8 @@ struct FileLoader {
                     progress(outcome.fileName, outcome.rowsRead, batch.bytesRead)
                 }
                 batch.removeAll()
-                _ = recycled.put(batch)
+                // Never waits: once the reading thread has finished, nothing takes batches back.
+                _ = reading.recycled.offer(batch)
             case let .finished(lastLine):
                 if outcome.rowsRead == 0 {
                     throw FileRejection(reason: "the file has no records; a real export always has some, so nothing was loaded", line: lastLine == 0 ? nil : lastLine)

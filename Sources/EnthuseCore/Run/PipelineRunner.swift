@@ -64,8 +64,15 @@ public struct PipelineRunner {
         do {
             var loader = FileLoader(warehouse: warehouse, projectRoot: catalog.projectRoot, runID: runID, logger: logger)
             loader.progress = progress
-            for file in claimed {
-                let outcome = try withWarehouseErrors { try loader.load(path: file.path, pipeline: file.pipeline, captures: file.captures) }
+            // Each file is read while the one before it loads, when nothing it is checked against
+            // can change (ReadAhead); a file that was not is prepared when its turn comes.
+            var readAhead: ReadAhead?
+            for (index, file) in claimed.enumerated() {
+                let prepared = readAhead?.prepared
+                readAhead = claimed.indices.contains(index + 1) ? ReadAhead(file: claimed[index + 1]) : nil
+                let outcome = try withWarehouseErrors {
+                    try loader.load(path: file.path, pipeline: file.pipeline, captures: file.captures, prepared: prepared, readAhead: readAhead)
+                }
                 log(outcome)
                 onFileFinished?(outcome)
                 report.files.append(outcome)

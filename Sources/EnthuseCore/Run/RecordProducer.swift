@@ -19,6 +19,8 @@ struct RecordProducer: Sendable {
     }
 
     let path: String
+    /// The file's size in bytes, which sizes the `unique` rule's filter.
+    let fileSize: Int
     let pipeline: PipelineDefinition
     let encoding: DetectedEncoding?
     let projectRoot: URL
@@ -69,7 +71,7 @@ struct RecordProducer: Sendable {
         var validator = try RowValidator(pipeline: pipeline, binding: binding, pseudonymiser: pseudonymiser, references: references)
         var batch = ValidatedBatch(width: pipeline.columns.count)
         let uniqueColumns = pipeline.unique.compactMap { name in pipeline.columns.firstIndex { $0.name == name } }
-        var seen = uniqueColumns.isEmpty ? nil : RepeatFilter()
+        var seen = uniqueColumns.isEmpty ? nil : RepeatFilter(fileSize: fileSize)
         while try source.next() {
             if validator.validate(source, into: &batch) {
                 if seen?.insert(batch.hashOfLastRow(columns: uniqueColumns)) == true {

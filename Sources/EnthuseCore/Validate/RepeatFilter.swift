@@ -1,21 +1,35 @@
-/// Remembers, in a fixed 4 MiB whatever the file size, which row keys a file has shown so far
+/// Remembers, in at most 4 MiB whatever the file size, which row keys a file has shown so far
 /// (a Bloom filter): "never seen" is certain, "maybe seen" is checked exactly in the warehouse.
 ///
 /// This is what makes a pipeline's `unique` rule cheap: only the rows it flags are checked
 /// against the staged rows. (Keeping a UNIQUE index up to date row by row, and then sorting the
 /// file's rows once instead, each cost SQLite more time than the whole rest of a 1,000,000-row
-/// load in perf profiles.) Six probes in one of 65,536 blocks; at a million distinct rows a few
-/// hundred are flagged, at five million a few per cent.
+/// load in perf profiles.) Six probes in one 512-bit block; at a million distinct rows in the
+/// largest filter a few hundred are flagged, at five million a few per cent.
 struct RepeatFilter {
     /// 512-bit blocks, one cache line each: every probe of a key falls in one block, so a row
     /// costs one cache miss instead of four (a blocked Bloom filter; perf showed the four random
     /// probes of a plain one at 2.5% of the reading thread).
-    private static let blockCount = 1 << 16   // × 64 bytes = 4 MiB
-    private var words = [UInt64](repeating: 0, count: RepeatFilter.blockCount * 8)
+    static let maxBlockCount = 1 << 16   // × 64 bytes = 4 MiB
+    static let minBlockCount = 1 << 10   // 64 KiB
+
+    private let blockShift: UInt64
+    private var words: [UInt64]
+
+    /// A filter sized for a file of `fileSize` bytes: a block per 256 bytes of file (a row is
+    /// ~160 bytes of CSV, fewer of a zipped workbook, more of SpreadsheetML), from 64 KiB to
+    /// 4 MiB. The national nightly's 420 registers of ~2,300 rows each had each zero-filled the
+    /// full 4 MiB; only the exact check's workload depends on the size, never the answer.
+    init(fileSize: Int = .max) {
+        var blocks = Self.minBlockCount
+        while blocks < Self.maxBlockCount && blocks * 256 < fileSize { blocks <<= 1 }
+        blockShift = UInt64(64 - blocks.trailingZeroBitCount)
+        words = [UInt64](repeating: 0, count: blocks * 8)
+    }
 
     /// Adds `hash`; true when it may have been added before.
     mutating func insert(_ hash: UInt64) -> Bool {
-        let block = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 48) * 8   // 65,536 blocks: 16 bits
+        let block = Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> blockShift) * 8
         var seen = true
         var bits = hash
         for _ in 0 ..< 6 {
