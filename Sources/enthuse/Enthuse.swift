@@ -15,4 +15,9 @@ struct Enthuse: ParsableCommand {
         subcommands: [RunCommand.self, ValidateCommand.self, StatusCommand.self, RejectsCommand.self, ReconcileCommand.self,
                       QueryCommand.self, DocsCommand.self, DemoCommand.self, GenerateCommand.self]
     )
+
+    static func main() {
+        MallocArenas.limit()
+        main(nil)
+    }
 }

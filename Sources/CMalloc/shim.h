@@ -1,0 +1,2 @@
+// glibc's <malloc.h>, which Swift's Glibc module leaves out: malloc_trim, for PipelineRunner.
+#include <malloc.h>
