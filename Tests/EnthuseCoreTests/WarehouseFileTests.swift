@@ -5,15 +5,17 @@ import Testing
 
 @Suite("The warehouse file")
 struct WarehouseFileTests {
-    @Test func newWarehouseIsInWALModeWith16KiBPages() throws {
+    @Test func newWarehouseIsInWALModeWith16KiBPagesAndSpacedCheckpoints() throws {
         let scratch = try Scratch()
 
-        _ = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
+        let warehouse = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
 
         try scratch.read { (db: Database) throws in
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 16_384)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
         }
+        // and the loading connection lets the log grow to ~160 MB between checkpoints
+        #expect(try warehouse.pool.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 10_000)
     }
 
     @Test func warehouseMadeWithSmallerPagesKeepsThemAndIsMigrated() throws {
