@@ -116,7 +116,8 @@ struct FileLoader {
 
     private func loadInOneTransaction(_ outcome: inout FileOutcome, pipeline: PipelineDefinition, fileValues: [(String, FieldValue)],
                                       encoding: DetectedEncoding?, reading: ReadingThread?, readAhead: ReadAhead?) throws {
-        // Whatever happens, a thread started ahead stops before the transaction ends.
+        // Whatever happens (even a failure before any row is read), a thread started ahead has
+        // stopped and closed the file by the time the file is reported finished.
         defer { reading?.stop() }
         let result = try warehouse.pool.writeWithoutTransaction { db -> FileOutcome in
             var loaded = outcome
