@@ -5,7 +5,7 @@ import Testing
 
 @Suite("The warehouse file")
 struct WarehouseFileTests {
-    @Test func newWarehouseIsInWALModeWith16KiBPagesAndSpacedCheckpoints() throws {
+    @Test func newWarehouseIsInWALModeWith16KiBPagesSpacedCheckpointsAndASmallTemporaryCache() throws {
         let scratch = try Scratch()
 
         let warehouse = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
@@ -14,8 +14,10 @@ struct WarehouseFileTests {
             #expect(try Int.fetchOne(db, sql: "PRAGMA page_size") == 16_384)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
         }
-        // and the loading connection lets the log grow to ~160 MB between checkpoints
+        // and the loading connection lets the log grow to ~160 MB between checkpoints, and keeps
+        // at most 256 KiB of temporary tables in memory
         #expect(try warehouse.pool.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") } == 10_000)
+        #expect(try warehouse.pool.write { try Int.fetchOne($0, sql: "PRAGMA temp.cache_size") } == -256)
     }
 
     @Test func warehouseMadeWithSmallerPagesKeepsThemAndIsMigrated() throws {
