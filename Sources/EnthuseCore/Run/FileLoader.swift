@@ -49,9 +49,7 @@ struct FileLoader {
 
     /// The stages before the file's transaction. `db`, when given, is the writer's connection
     /// inside another file's transaction (a read-ahead); otherwise a reader looks up the ledger.
-    /// With `readingCapacity`, a file ready to load also has its reading thread started.
-    func prepare(path: String, pipeline: PipelineDefinition, captures: [String: String], db: Database? = nil,
-                 readingCapacity: Int? = nil) throws -> PreparedFile {
+    func prepare(path: String, pipeline: PipelineDefinition, captures: [String: String], db: Database? = nil) throws -> PreparedFile {
         let fileName = (path as NSString).lastPathComponent
         var prepared = PreparedFile(outcome: FileOutcome(path: path, fileName: fileName, source: pipeline.source, started: Timestamp.now()),
                                     pipeline: pipeline, fileValues: [], state: .ready(encoding: nil))
@@ -75,10 +73,6 @@ struct FileLoader {
             let encoding = format.hasTextEncoding ? try Self.encoding(of: fingerprint, policy: pipeline.files.encoding) : nil
             prepared.outcome.encoding = encoding?.rawValue ?? format.rawValue
             prepared.state = .ready(encoding: encoding)
-            if let readingCapacity, let db {
-                prepared.reading = ReadingThread(try producer(for: prepared.outcome, pipeline: pipeline, encoding: encoding, db: db),
-                                                 capacity: readingCapacity)
-            }
         } catch let rejection as FileRejection {
             prepared.state = .refused(rejection)
         } catch let error as CSVError {
@@ -177,7 +171,7 @@ struct FileLoader {
     }
 
     /// The reading thread's work for a file: its reader, rules and reference sets.
-    private func producer(for outcome: FileOutcome, pipeline: PipelineDefinition, encoding: DetectedEncoding?, db: Database) throws -> RecordProducer {
+    func producer(for outcome: FileOutcome, pipeline: PipelineDefinition, encoding: DetectedEncoding?, db: Database) throws -> RecordProducer {
         RecordProducer(
             path: outcome.path, fileSize: outcome.size, pipeline: pipeline, encoding: encoding, projectRoot: projectRoot,
             pseudonymiser: pipeline.columns.contains { $0.type == .pseudonym } ? try Pseudonymiser.fromEnvironment() : nil,

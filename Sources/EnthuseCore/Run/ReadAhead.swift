@@ -77,7 +77,12 @@ final class ReadAhead {
     /// one loading, so the next file is then prepared in its turn, where the error is met again
     /// and reported as that file's.
     func start(_ db: Database, loader: FileLoader, current: PipelineDefinition) {
-        guard prepared == nil, (try? loader.referenceSets.isUnaffected(file.pipeline, by: current, db)) == true else { return }
-        prepared = try? loader.prepare(path: file.path, pipeline: file.pipeline, captures: file.captures, db: db, readingCapacity: Self.capacity)
+        guard prepared == nil, (try? loader.referenceSets.isUnaffected(file.pipeline, by: current, db)) == true,
+              var next = try? loader.prepare(path: file.path, pipeline: file.pipeline, captures: file.captures, db: db) else { return }
+        if case let .ready(encoding) = next.state {
+            guard let producer = try? loader.producer(for: next.outcome, pipeline: file.pipeline, encoding: encoding, db: db) else { return }
+            next.reading = ReadingThread(producer, capacity: Self.capacity)
+        }
+        prepared = next
     }
 }

@@ -20,7 +20,7 @@ struct RepeatFilter {
     /// ~160 bytes of CSV, fewer of a zipped workbook, more of SpreadsheetML), from 64 KiB to
     /// 4 MiB. The national nightly's 420 registers of ~2,300 rows each had each zero-filled the
     /// full 4 MiB; only the exact check's workload depends on the size, never the answer.
-    init(fileSize: Int = .max) {
+    init(fileSize: Int) {
         var blocks = Self.minBlockCount
         while blocks < Self.maxBlockCount && blocks * 256 < fileSize { blocks <<= 1 }
         blockShift = UInt64(64 - blocks.trailingZeroBitCount)
