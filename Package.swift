@@ -53,7 +53,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EnthuseCoreTests",
-            dependencies: ["EnthuseCore", "enthuse", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["EnthuseCore", "enthuse", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
     ],
