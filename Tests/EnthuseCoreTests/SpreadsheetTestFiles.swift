@@ -37,9 +37,10 @@ enum SpreadsheetTestFiles {
     }
 
     /// An .xlsx package with the given worksheets (XML inside <sheetData>), written with
-    /// ZIPFoundation the way spreadsheet programs lay it out.
+    /// ZIPFoundation the way spreadsheet programs lay it out; `dimension` is each sheet's
+    /// `<dimension ref>`, if it has one.
     static func xlsx(at url: URL, sheets: [(name: String, sheetData: String)], sharedStrings: [String]? = nil,
-                     styles: String? = nil, date1904: Bool = false, extraEntries: [(String, Data)] = []) throws {
+                     styles: String? = nil, date1904: Bool = false, dimension: String? = nil, extraEntries: [(String, Data)] = []) throws {
         let relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
         var parts: [(String, String)] = [
             ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"),
@@ -55,7 +56,8 @@ enum SpreadsheetTestFiles {
         for (index, sheet) in sheets.enumerated() {
             parts.append(("xl/worksheets/sheet\(index + 1).xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-                <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>\(sheet.sheetData)</sheetData></worksheet>
+                <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\(dimension.map { "<dimension ref=\"\($0)\"/>" } ?? "")\
+                <sheetData>\(sheet.sheetData)</sheetData></worksheet>
                 """))
         }
         if let sharedStrings {
@@ -98,8 +100,9 @@ enum SpreadsheetTestFiles {
 
     /// One worksheet named Attendance.
     static func xlsx(at url: URL, sheetData: String, sharedStrings: [String]? = nil, styles: String? = nil,
-                     date1904: Bool = false) throws {
-        try xlsx(at: url, sheets: [("Attendance", sheetData)], sharedStrings: sharedStrings, styles: styles, date1904: date1904)
+                     date1904: Bool = false, dimension: String? = nil) throws {
+        try xlsx(at: url, sheets: [("Attendance", sheetData)], sharedStrings: sharedStrings, styles: styles, date1904: date1904,
+                 dimension: dimension)
     }
 }
 

@@ -8,9 +8,11 @@ struct XLSXRecordSourceTests {
     init() throws { scratch = try ScratchDirectory() }
 
     /// Writes a one-sheet workbook and reads it back.
-    func records(_ sheetData: String, sharedStrings: [String]? = nil, styles: String? = nil, date1904: Bool = false) throws -> [SheetRecord] {
+    func records(_ sheetData: String, sharedStrings: [String]? = nil, styles: String? = nil, date1904: Bool = false,
+                 dimension: String? = nil) throws -> [SheetRecord] {
         let url = scratch.url.appendingPathComponent("book.xlsx")
-        try SpreadsheetTestFiles.xlsx(at: url, sheetData: sheetData, sharedStrings: sharedStrings, styles: styles, date1904: date1904)
+        try SpreadsheetTestFiles.xlsx(at: url, sheetData: sheetData, sharedStrings: sharedStrings, styles: styles, date1904: date1904,
+                                      dimension: dimension)
         return try XLSXRecordSource(path: url.path).records()
     }
 
@@ -71,6 +73,28 @@ struct XLSXRecordSourceTests {
         #expect(try records(sheet) == [
             SheetRecord(1, ["a1", "b1", ""]), SheetRecord(3, ["", "2", "3"]), SheetRecord(4, ["4", "", ""]),
         ])
+    }
+
+    @Test func recordsAreAsWideAsTheDeclaredDimension() throws {
+        // Given a sheet whose <dimension> says it runs to column D, and whose rows stop earlier
+        let sheet = "<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"B1\"><v>2</v></c></row><row r=\"2\"><c r=\"A2\"><v>3</v></c></row>"
+        // Then every record has four fields
+        #expect(try records(sheet, dimension: "A1:D2") == [SheetRecord(1, ["1", "2", "", ""]), SheetRecord(2, ["3", "", "", ""])])
+    }
+
+    @Test("a dimension of one cell is what some writers put whatever the sheet holds: the widest row decides",
+          arguments: ["A1", "A1:A1", "not a range"])
+    func singleCellDimensionIsNotTrusted(dimension: String) throws {
+        let sheet = "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\"><c r=\"C2\"><v>2</v></c></row>"
+        #expect(try records(sheet, dimension: dimension) == [SheetRecord(1, ["1", "", ""]), SheetRecord(2, ["", "", "2"])])
+    }
+
+    @Test func cellBeyondTheDeclaredDimensionIsRefusedWithItsPlace() throws {
+        let sheet = "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row><row r=\"2\"><c r=\"A2\"><v>2</v></c><c r=\"C2\"><v>3</v></c></row>"
+        let error = try #require(throws: SpreadsheetError.self) { try records(sheet, dimension: "A1:B2") }
+        #expect(error.reason == .malformedSheet && error.row == 2 && error.column == 3)
+        #expect(error.description.hasPrefix(
+            "book.xlsx, xl/worksheets/sheet1.xml, row 2, cell C2: the cell is beyond column B, the last of the sheet's declared extent <dimension ref=\"A1:B2\">"))
     }
 
     @Test func blankRowsAreNotRecordsAndHiddenRowsAre() throws {

@@ -75,7 +75,7 @@ public struct AttendanceDemo {
             : ["Date", "School URN", "School name", "Participant email", "Participant role", "Activity code", "Activity title", "Activity type", "Subject", "Hours", "Attended"]
         // Every format streams row by row: benchmark registers have millions of rows.
         let writer = format == .csv ? try DemoCSVWriter(url: url, encoding: termIndex == 2 ? .utf8WithBOM : .utf8) : nil
-        let workbook = format == .csv ? nil : try DemoWorkbook(url: url, format: format == .xlsx ? .xlsx : .spreadsheetML, header: header)
+        let workbook = format == .csv ? nil : try DemoWorkbook(url: url, format: format == .xlsx ? .xlsx : .spreadsheetML, header: header, rows: rows)
         if let writer {
             if titled { writer.row([.bare("\(partnership.id) attendance register"), .bare(""), .bare("")]) }
             writer.row(header.map { .bare($0) })

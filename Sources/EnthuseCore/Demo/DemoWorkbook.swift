@@ -3,8 +3,8 @@ import ZIPFoundation
 
 /// Writes demo registers as spreadsheets people export: Excel 2003 XML (SpreadsheetML) or an
 /// .xlsx package, with a bold header, typed cells and dates as dates. A SpreadsheetML table says
-/// its width (`ss:ExpandedColumnCount`) as Excel's own exports and the samples do; no row is
-/// wider than the header. Rows stream to disk as they
+/// its width (`ss:ExpandedColumnCount`) and an .xlsx sheet its extent (`<dimension ref>`), as
+/// Excel's own exports and the samples do; no row is wider than the header. Rows stream to disk as they
 /// come (an .xlsx's sheet through a temporary file), so benchmark registers of millions of rows
 /// are written in flat memory.
 final class DemoWorkbook {
@@ -24,7 +24,8 @@ final class DemoWorkbook {
     private let stream: DemoByteStream
     private var rowNumber = 1
 
-    init(url: URL, format: Format, header: [String]) throws {
+    /// A workbook of the header and `rows` rows to come.
+    init(url: URL, format: Format, header: [String], rows: Int) throws {
         self.url = url
         self.format = format
         switch format {
@@ -41,7 +42,8 @@ final class DemoWorkbook {
                 """)
         case .xlsx:
             stream = try DemoByteStream(url: Self.sheetURL(for: url))
-            stream.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"\(Self.main)\"><sheetData>")
+            stream.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"\(Self.main)\">")
+            stream.append("<dimension ref=\"A1:\(Self.column(header.count - 1))\(rows + 1)\"/><sheetData>")
         }
         row(header.map { .text($0) })
     }

@@ -7,9 +7,9 @@ import Foundation
 ///
 /// The worksheet is the one named `Attendance` (in any case), else the first. Rows and cells go
 /// where their `r` references put them (without one, after the one before); a record's `line` is
-/// its worksheet row number, and every record is as wide as the sheet's widest row, measured by
-/// a first pass over the worksheet (the `<dimension>` element is only a hint some writers get
-/// wrong).
+/// its worksheet row number, and every record is as wide as the sheet: as its `<dimension>`
+/// range declares (a cell beyond it is refused), or, without one, as its widest row, measured by a
+/// first pass over the worksheet (`XLSXSheetWidth`).
 ///
 /// Values are handed out as text: shared (`t="s"`), inline (`t="inlineStr"`) and formula
 /// (`t="str"`) strings as they are; booleans as `TRUE` or `FALSE`; errors as their text (`#N/A`);
@@ -79,6 +79,8 @@ final class XLSXWorksheet {
     private let styles: XLSXStyles
     private let dateSystem: ExcelSerialDate.System
     private let width: Int
+    /// The `<dimension>` range the width was taken from; nil when it was measured.
+    private let declaredRange: String?
 
     private var place = Place.beforeSheetData
     /// While an element is skipped whole, the depth it started at.
@@ -113,7 +115,9 @@ final class XLSXWorksheet {
         strings = try workbook.sharedStringsPart.map { try XLSXSharedStrings(archive: archive, part: $0) } ?? XLSXSharedStrings()
         styles = try workbook.stylesPart.map { try XLSXStyles(archive: archive, part: $0) } ?? XLSXStyles()
         dateSystem = workbook.uses1904 ? .from1904 : .from1900
-        width = try XLSXSheetWidth.measure(part: sheet.part, in: archive)
+        let width = try XLSXSheetWidth.of(part: sheet.part, in: archive)
+        self.width = width.columns
+        declaredRange = width.declaredRange
         (parser, stream) = try archive.parser(for: sheet.part, handler: self)
         names = Names(parser)
         try parsing { while place == .beforeSheetData, try parser.parseChunk() {} }
@@ -239,7 +243,8 @@ extension XLSXWorksheet: XMLEventHandler {
         guard column > lastColumn, column <= width else {
             throw malformed(row: lastRow, column: column, line: element.line,
                 column <= lastColumn ? "the cell comes after column \(ColumnLetters.name(lastColumn)): cells must go left to right"
-                    : "the cell is beyond column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has")
+                    : declaredRange.map { "the cell is beyond column \(ColumnLetters.name(width)), the last of the sheet's declared extent <dimension ref=\"\($0)\">; save the workbook again from Excel or LibreOffice, which write an extent that covers every cell" }
+                    ?? "the cell is beyond column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has")
         }
         lastColumn = column
         cellColumn = column
