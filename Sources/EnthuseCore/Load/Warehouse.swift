@@ -18,7 +18,8 @@ public struct Warehouse: Sendable {
     /// with 16 KiB pages 1,000 are only 16 MB, some thirty checkpoints a national nightly. At
     /// 10,000 (~160 MB) the national nightly took 31.2–34.3 s against 34.3–35.4 s (four runs
     /// each, alternated; the 140 CSV registers 1.6–2.1 s against 2.3–3.0 s). A single file larger
-    /// than that still lands in one transaction, the log growing with it until its commit.
+    /// than that still lands in one transaction, the log growing with it until its commit. While
+    /// `enthuse run` loads, its ``WALCheckpointer`` checkpoints instead, off the loading thread.
     static let checkpointPages = 10_000
 
     /// KiB of the temporary database (`temp.*` tables, materialised views of a transform) the
