@@ -17,7 +17,7 @@ struct XLSXSheetWidth {
     let declaredRange: String?
 
     static func of(part: String, in archive: XLSXArchive) throws -> XLSXSheetWidth {
-        let scan = Scan()
+        let scan = SheetWidthScan()
         let (parser, stream) = try archive.parser(for: part, handler: scan)
         scan.names = (parser.intern("worksheet"), parser.intern("dimension"), parser.intern("sheetData"), parser.intern("row"),
                       parser.intern("c"), parser.intern("r"), parser.intern("ref"))
@@ -42,7 +42,7 @@ struct XLSXSheetWidth {
 
 /// The handler of both: the `<dimension>` range, if the worksheet starts with one, and otherwise
 /// the widest row of `<sheetData>`.
-private final class Scan {
+private final class SheetWidthScan {
     private(set) var width = 0
     /// Set once `<sheetData>` starts after a `<dimension>` range: the parse stops there.
     private(set) var declared: (columns: Int, range: String)?
@@ -56,7 +56,7 @@ private final class Scan {
                 range: UnsafePointer<xmlChar>)!
 }
 
-extension Scan: XMLEventHandler {
+extension SheetWidthScan: XMLEventHandler {
     func startElement(_ element: XMLElementStart) throws {
         guard skipping == nil else { return }
         if xmlStrEqual(element.name, names.row) == 1 {

@@ -54,16 +54,16 @@ public struct PipelineRunner {
         defer { withExtendedLifetime(lock) {} }
         let (claimed, unclaimed) = try plan(inbox: inbox)
         let warehouse = try openWarehouse()
+        // Checkpoints leave the loading thread for one of their own while the run writes.
+        let checkpointer = try withWarehouseErrors { try WALCheckpointer(path: warehousePath) }
+        warehouse.pool.writeWithoutTransaction { checkpointer.watch($0) }
+        defer { warehouse.pool.writeWithoutTransaction { checkpointer.stop($0) } }
         let seeds = try withWarehouseErrors { try ReferenceSeeds.load(directory: catalog.referenceDirectory, into: warehouse) }
         if !seeds.isEmpty { logger.notice("reference data reloaded", metadata: ["tables": "\(seeds.joined(separator: ", "))"]) }
         let runID = try warehouse.pool.write { db in
             try RunLedger.startRun(db, inbox: inbox, versions: try versions(warehouse))
         }
         var report = RunReport(runID: runID, unclaimed: unclaimed)
-        // Checkpoints leave the loading thread for one of their own while the files load.
-        let checkpointer = try withWarehouseErrors { try WALCheckpointer(path: warehousePath) }
-        warehouse.pool.writeWithoutTransaction { checkpointer.watch($0) }
-        defer { warehouse.pool.writeWithoutTransaction { checkpointer.stop($0) } }
         logger.info("run started", metadata: ["run.id": "\(runID)", "inbox": "\(inbox)", "files.claimed": "\(claimed.count)", "files.unclaimed": "\(unclaimed.count)"])
         do {
             var loader = FileLoader(warehouse: warehouse, projectRoot: catalog.projectRoot, runID: runID, logger: logger)
