@@ -36,11 +36,26 @@ struct PipelineDefinitionTests {
         #expect(definition.columns == [ColumnRule(name: "name", header: "Name", required: true)])
     }
 
+    @Test(arguments: [("true", true), ("True", true), ("yes", true), ("on", true), ("false", false), ("NO", false), ("off", false)])
+    func booleansAreYAMLsWords(word: String, value: Bool) throws {
+        let yaml = Self.minimal.replacingOccurrences(of: "required: true", with: "required: \(word)")
+        #expect(try PipelineDefinition.parse(yaml: yaml, path: "things.yaml").columns[0].required == value)
+    }
+
+    @Test func numbersAreReadFromPlainScalars() throws {
+        let definition = try PipelineDefinition.parse(yaml: Self.minimal + "\nfreshness_days: 150\nreject_threshold: 0.25\n", path: "things.yaml")
+        #expect(definition.freshnessDays == 150)
+        #expect(definition.rejectThreshold == 0.25)
+    }
+
     @Test(arguments: [
         ("source: things\nfiles:\n  pattern: x\n  format: csv\n  colour: blue\nstaging: stg_t\ncolumns:\n  a:\n    header: A\n", 5, "unknown key 'colour' in files"),
         (minimal + "\n    maximum: 3\n", 11, "unknown key 'maximum' in column 'name'"),
         (minimal.replacingOccurrences(of: "format: csv", with: "format: xls"), 5, "files.format must be one of csv"),
         (minimal.replacingOccurrences(of: "required: true", with: "required: sometimes"), 10, "name.required must be true or false"),
+        (minimal.replacingOccurrences(of: "required: true", with: "required: 'true'"), 10, "name.required must be true or false"),
+        (minimal + "\nfreshness_days: '30'\n", 11, "freshness_days must be a whole number"),
+        (minimal + "\nreject_threshold: a fifth\n", 11, "reject_threshold must be a number"),
         (minimal.replacingOccurrences(of: "date: file_date", with: "date: when"), 4, "has no (?<when>…) group"),
         (minimal.replacingOccurrences(of: "staging: stg_things", with: "staging: things"), 6, "staging must name a stg_* table"),
         (minimal + "\n    type: date\n", 9, "has type date but no format"),

@@ -49,7 +49,7 @@ public struct FileFingerprint: Sendable, Equatable {
         if let offset = validator.invalidOffset {
             invalidLine = try lineNumber(ofOffset: offset, path: path)
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = hasher.finalize().withUnsafeBytes(Hex.lowercase)
         var fingerprint = FileFingerprint(
             sha256: digest,
             size: size,

@@ -76,16 +76,20 @@ final class ReferenceSetCache {
         if let text = transforms[path] { return text }
         let sql = (try? String(contentsOf: projectRoot.appendingPathComponent(path), encoding: .utf8)) ?? ""
         let text = sql.lowercased().split(separator: "\n", omittingEmptySubsequences: false)
-            .map { line in line.range(of: "--").map { line[..<$0.lowerBound] } ?? line }
+            .map { (line: Substring) -> Substring in line.firstRange(of: "--").map { line[..<$0.lowerBound] } ?? line }
             .joined(separator: "\n")
         transforms[path] = text
         return text
     }
 
     /// Whether `sql` inserts into, updates, deletes from, creates, drops or alters `table`.
+    ///
+    /// A Swift `Regex`, not `NSRegularExpression`: that one is ICU's, and its first use loads
+    /// ICU's data into the run (`/proc/PID/smaps`).
     static func writes(_ sql: String, table: String) -> Bool {
-        let name = NSRegularExpression.escapedPattern(for: table)
+        let name = table.map { $0.isLetter || $0.isNumber || $0 == "_" ? String($0) : "\\" + String($0) }.joined()
         let pattern = #"\b(into|update(\s+or\s+\w+)?|delete\s+from|table)\s+(if\s+(not\s+)?exists\s+)?(main\.)?"?"# + name + #""?\b"#
-        return sql.range(of: pattern, options: .regularExpression) != nil
+        guard let regex = try? Regex(pattern) else { return true }
+        return sql.contains(regex)
     }
 }

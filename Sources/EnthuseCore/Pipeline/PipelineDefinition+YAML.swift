@@ -32,7 +32,10 @@ extension PipelineDefinition {
     public static func parse(yaml: String, path: String) throws(PipelineConfigurationError) -> PipelineDefinition {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            // The basic resolver tags no scalar by its text: Yams' default one compiles seven
+            // NSRegularExpressions, which are ICU's, and would load ICU's data into every run
+            // (`/proc/PID/smaps`). The reader parses the few booleans and numbers it needs.
+            guard let node = try Yams.compose(yaml: yaml, .basic) else {
                 throw PipelineConfigurationError(file: path, line: nil, message: "the file is empty; a pipeline needs at least source, files, staging and columns")
             }
             root = node

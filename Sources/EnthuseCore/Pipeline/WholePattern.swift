@@ -27,7 +27,7 @@ public struct WholePattern: @unchecked Sendable {
     private static func names(in pattern: String) -> [String] {
         var names: [String] = []
         var rest = pattern[...]
-        while let open = rest.range(of: "(?<") {
+        while let open = rest.firstRange(of: "(?<") {
             let after = rest[open.upperBound...]
             guard let close = after.firstIndex(of: ">") else { break }
             let name = after[..<close]

@@ -196,9 +196,17 @@ struct YAMLReader {
         return values
     }
 
+    /// YAML 1.1's words for true and false, as Yams reads them, from an unquoted scalar. (Read
+    /// here because pipelines are composed with Yams' basic resolver: see `parse(yaml:path:)`.)
     private func bool(_ node: Node, what: String) throws(Failure) -> Bool {
-        guard case .scalar = node, let value = node.bool else { throw error(node, "\(what) must be true or false") }
-        return value
+        guard case let .scalar(scalar) = node, scalar.style == .plain || scalar.style == .any else {
+            throw error(node, "\(what) must be true or false")
+        }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(node, "\(what) must be true or false")
+        }
     }
 
     private func integer(_ node: Node, what: String) throws(Failure) -> Int {

@@ -154,9 +154,16 @@ public struct PipelineRunner {
         for pipeline in catalog.pipelines {
             pipelines[pipeline.source] = (try? FileFingerprint.compute(path: pipeline.definitionPath).sha256.prefix(12)).map(String.init) ?? "unreadable"
         }
-        let object: [String: Any] = ["enthuse": EnthuseVersion.current, "schema": try warehouse.schemaVersion(), "pipelines": pipelines]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        let versions = RunVersions(enthuse: EnthuseVersion.current, schema: try warehouse.schemaVersion(), pipelines: pipelines)
+        return String(decoding: try SortedJSON.encoder.encode(versions), as: UTF8.self)
+    }
+
+    /// What `etl_run.versions` records: the program, the warehouse schema, and each pipeline
+    /// file's fingerprint.
+    private struct RunVersions: Encodable {
+        let enthuse: String
+        let schema: String
+        let pipelines: [String: String]
     }
 
     private func log(_ outcome: FileOutcome) {

@@ -61,20 +61,7 @@ public struct Pseudonymiser: @unchecked Sendable {
         }
         var outer = outerPadded
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return .success(outer.finalize().withUnsafeBytes(Self.hex))
-    }
-
-    /// Lower-case hex of `bytes`. (`String(format:)` per byte was 30% of a million-row load in
-    /// perf; this builds the string once from a table.)
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            for (index, byte) in bytes.enumerated() {
-                out[index * 2] = digits.utf8Start[Int(byte >> 4)]
-                out[index * 2 + 1] = digits.utf8Start[Int(byte & 0x0F)]
-            }
-            return bytes.count * 2
-        }
+        return .success(outer.finalize().withUnsafeBytes(Hex.lowercase))
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces or control characters.
