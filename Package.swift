@@ -8,7 +8,7 @@ let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
 /// `/proc/PID/smaps` during a million-row load; README, "Performance"):
 /// - lld with packed relative relocations: the dynamic loader no longer reads 2.1 MiB of
 ///   relocation entries at start-up (-3.3 MiB resident);
-/// - no dynamic export of every symbol, which nothing looks up at run time (-0.5 MiB);
+/// - no dynamic export of every symbol, which nothing looks up at run time (-1 MiB);
 /// - the code a run executes laid out side by side (`scripts/symbol-order` writes the list):
 ///   the kernel maps code 64 KiB or more at a time around each page touched, and scattered over
 ///   20 MiB of text that came to 15 MiB resident (-6 MiB).
