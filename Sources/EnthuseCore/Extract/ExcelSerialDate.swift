@@ -40,10 +40,6 @@ enum ExcelSerialDate {
             guard let text = ISODate(daysSinceEpoch: epoch1904 + day)?.text else { return nil }
             date = text
         }
-        return date + "T" + twoDigits(time / 3600) + ":" + twoDigits(time / 60 % 60) + ":" + twoDigits(time % 60)
-    }
-
-    private static func twoDigits(_ value: Int) -> String {
-        value < 10 ? "0\(value)" : "\(value)"
+        return date + "T" + LocalDateTime.timeText(secondsOfDay: time)
     }
 }

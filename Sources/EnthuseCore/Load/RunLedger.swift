@@ -75,14 +75,9 @@ enum Timestamp {
     }
 
     static func text(secondsSinceEpoch seconds: Int) -> String {
-        var clock = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&clock, &parts)
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))"
-            + "T\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2))Z"
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        // The clock reads a year from 1 to 9999, every one of which `ISODate` holds.
+        let date = ISODate(daysSinceEpoch: days)!
+        return date.text + "T" + LocalDateTime.timeText(secondsOfDay: seconds - days * 86_400) + "Z"
     }
 }

@@ -27,6 +27,12 @@ public struct LocalDateTime: Hashable, Sendable {
     public let date: ISODate
     /// Whole seconds since midnight, 0 to 86,399; a fraction of a second is dropped.
     public let secondsOfDay: Int
+
+    /// `HH:mm:ss` of a time of day given as seconds since midnight (0 to 86,399).
+    static func timeText(secondsOfDay: Int) -> String {
+        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return twoDigits(secondsOfDay / 3600) + ":" + twoDigits(secondsOfDay / 60 % 60) + ":" + twoDigits(secondsOfDay % 60)
+    }
 }
 
 /// Reads dates from the bytes of one field in a layout the pipeline names, rejecting anything that
