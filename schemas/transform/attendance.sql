@@ -1,6 +1,6 @@
 -- Attendance: apply one register (sources.md §4).
 -- Parameters: :etl_file_id, :partnership_id, :term, :file_date, :source_file, :source.
--- Runs in the file's transaction after its rows are in stg_attendance. (URNs were checked
+-- Runs in the file's transaction after its rows are in stg_attendance_packed. (URNs were checked
 -- against the register at validation: `exists_in: dim_school.urn`.) fct_attendance is a view of
 -- the current registers' rows, so applying a register is deciding which register is current. (A
 -- participant listed twice for one session was refused before this runs, by the pipeline's
@@ -27,4 +27,5 @@ WHERE r.partnership_id = :partnership_id AND r.term = :term AND f.status = 'load
   AND f.id NOT IN (SELECT etl_file_id FROM temp.current_register);
 
 UPDATE etl_file SET status = 'superseded' WHERE id IN (SELECT etl_file_id FROM temp.superseded_register);
-DELETE FROM stg_attendance WHERE etl_file_id IN (SELECT etl_file_id FROM temp.superseded_register);
+DELETE FROM stg_attendance_packed WHERE etl_file_id IN (SELECT etl_file_id FROM temp.superseded_register);
+DELETE FROM stg_dictionary WHERE etl_file_id IN (SELECT etl_file_id FROM temp.superseded_register);

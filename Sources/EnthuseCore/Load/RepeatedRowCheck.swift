@@ -29,21 +29,15 @@ struct RepeatedRowCheck {
         insert = try db.makeStatement(sql: "INSERT INTO temp.possible_repeat VALUES (?, ?, \(keys.map { _ in "?" }.joined(separator: ", ")))")
     }
 
-    /// Keeps a flagged row's key (read from its batch slots) and raw text.
-    mutating func remember(line: Int, values: UnsafeBufferPointer<ValidatedBatch.Slot>, text: UnsafeBufferPointer<UInt8>, raw: String) throws {
+    /// Keeps a flagged row's key (read from its batch slots, in the form `writer` stages it) and
+    /// raw text.
+    mutating func remember(line: Int, values: UnsafeBufferPointer<ValidatedBatch.Slot>, text: UnsafeBufferPointer<UInt8>, raw: String,
+                           as writer: StagingWriter) throws {
         let handle = insert.sqliteStatement
         sqlite3_bind_int64(handle, 1, Int64(line))
         sqlite3_bind_text(handle, 2, raw, -1, sqliteTransient)
         for (offset, position) in keyPositions.enumerated() {
-            let index = Int32(3 + offset)
-            switch values[position] {
-            case .null: sqlite3_bind_null(handle, index)
-            case let .integer(number): sqlite3_bind_int64(handle, index, number)
-            case let .real(number): sqlite3_bind_double(handle, index, number)
-            case let .text(start, count):
-                let bytes = UnsafeRawPointer(text.baseAddress! + start).assumingMemoryBound(to: CChar.self)
-                sqlite3_bind_text(handle, index, bytes, Int32(count), sqliteTransient)
-            }
+            try writer.bind(values[position], column: position, at: Int32(3 + offset), in: handle, text: text)
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)

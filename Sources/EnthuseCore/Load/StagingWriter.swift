@@ -1,27 +1,52 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
 /// The load stage's bulk insert into one `stg_*` table: a statement prepared once per file, values
 /// bound straight through SQLite's C API (GRDB's `execute(arguments:)` builds an arguments array
 /// per row and measured 190–320k rows/s against 400–510k for direct binding; TECH-NOTES.md).
+///
+/// How a value is stored follows the pipeline and the table: a `pseudonym` goes into a `BLOB`
+/// column as its 32 bytes rather than 64 hex digits, and a `dictionary: true` column holds the
+/// number of its text in the file's ``StagedTextDictionary``.
 struct StagingWriter {
     private let statement: Statement
     private let fileColumnCount: Int
+    /// How each of the pipeline's columns is stored, by position.
+    private let storage: [StagedStorage]
+    private let dictionary: StagedTextDictionary?
+    private let pseudonymBytes: PseudonymScratch
 
-    /// Prepares `INSERT INTO <staging> (etl_file_id, line, <file captures…>, <columns…>)`.
-    /// File captures are bound when the staging table has a column of that name.
-    init(db: Database, pipeline: PipelineDefinition, fileValues: [(String, FieldValue)]) throws {
-        let tableColumns = Set(try db.columns(in: pipeline.staging).map(\.name))
-        let missing = pipeline.columns.map(\.name).filter { !tableColumns.contains($0) }
+    /// Prepares `INSERT INTO <staging> (etl_file_id, line, <file captures…>, <columns…>)` for the
+    /// file `fileID`. File captures are bound when the staging table has a column of that name.
+    init(db: Database, pipeline: PipelineDefinition, fileID: Int64, fileValues: [(String, FieldValue)]) throws {
+        let tableColumns = Dictionary(try db.columns(in: pipeline.staging).map { ($0.name, $0.type.uppercased()) }, uniquingKeysWith: { first, _ in first })
+        let missing = pipeline.columns.map(\.name).filter { tableColumns[$0] == nil }
         guard missing.isEmpty else {
             throw PipelineConfigurationError(file: pipeline.definitionPath, line: nil, message: "staging table \(pipeline.staging) has no column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")); add them in a new migration under schemas/migrations/")
         }
-        let captured = fileValues.filter { tableColumns.contains($0.0) }
+        storage = try pipeline.columns.map { column in
+            let declared = tableColumns[column.name]!
+            if column.dictionary {
+                // A declared type gives the column an affinity: SQLite would turn a school named
+                // "1066" into the number of another text.
+                guard declared.isEmpty else {
+                    throw PipelineConfigurationError(file: pipeline.definitionPath, line: nil, message: "\(column.name) is a dictionary column, but \(pipeline.staging).\(column.name) is declared \(declared); declare it with no type in a new migration, so that SQLite keeps numbers and text as given")
+                }
+                return .dictionary
+            }
+            return column.type == .pseudonym && declared == "BLOB" ? .pseudonymBytes : .asValidated
+        }
+        dictionary = storage.contains(.dictionary) ? try StagedTextDictionary(db: db, fileID: fileID) : nil
+        pseudonymBytes = PseudonymScratch(columns: pipeline.columns.count)
+
+        let captured = fileValues.filter { tableColumns[$0.0] != nil }
         let names = ["etl_file_id", "line"] + captured.map(\.0) + pipeline.columns.map(\.name)
         let sql = "INSERT INTO \(pipeline.staging.quotedDatabaseIdentifier) (\(names.map(\.quotedDatabaseIdentifier).joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
         statement = try db.makeStatement(sql: sql)
         fileColumnCount = 2 + captured.count
-        // File-level values are bound once; SQLite keeps bindings across resets.
+        // The file and its file-level values are bound once; SQLite keeps bindings across resets.
+        sqlite3_bind_int64(statement.sqliteStatement, 1, fileID)
         for (offset, value) in captured.enumerated() {
             Self.bind(value.1, at: Int32(3 + offset), in: statement.sqliteStatement)
         }
@@ -33,26 +58,11 @@ struct StagingWriter {
     ///
     /// Text is bound without a copy (SQLITE_STATIC): SQLite reads it during the step, and every
     /// column is bound afresh for each row. ``releaseText()`` unbinds it before the arena goes.
-    func insert(fileID: Int64, line: Int, values: UnsafeBufferPointer<ValidatedBatch.Slot>, text: UnsafeBufferPointer<UInt8>) throws -> String? {
+    func insert(line: Int, values: UnsafeBufferPointer<ValidatedBatch.Slot>, text: UnsafeBufferPointer<UInt8>) throws -> String? {
         let handle = statement.sqliteStatement
-        sqlite3_bind_int64(handle, 1, fileID)
         sqlite3_bind_int64(handle, 2, Int64(line))
-        var index = Int32(fileColumnCount + 1)
-        for value in values {
-            switch value {
-            case .null:
-                sqlite3_bind_null(handle, index)
-            case let .integer(number):
-                sqlite3_bind_int64(handle, index, number)
-            case let .real(number):
-                sqlite3_bind_double(handle, index, number)
-            case let .text(offset, count) where count > 0:
-                let start = UnsafeRawPointer(text.baseAddress! + offset).assumingMemoryBound(to: CChar.self)
-                sqlite3_bind_text(handle, index, start, Int32(count), sqliteStatic)
-            case .text:
-                sqlite3_bind_text(handle, index, "", 0, sqliteTransient)
-            }
-            index += 1
+        for position in values.indices {
+            try bind(values[position], column: position, at: Int32(fileColumnCount + 1 + position), in: handle, text: text)
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
@@ -64,6 +74,41 @@ struct StagingWriter {
             return String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
         default:
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: statement.sql)
+        }
+    }
+
+    /// Binds the value of the pipeline's column `column` as it is stored in staging, to parameter
+    /// `index` of `handle`: ``RepeatedRowCheck`` compares keys in the staged form too.
+    func bind(_ value: ValidatedBatch.Slot, column: Int, at index: Int32, in handle: OpaquePointer, text: UnsafeBufferPointer<UInt8>) throws {
+        switch value {
+        case .null:
+            sqlite3_bind_null(handle, index)
+        case let .integer(number):
+            sqlite3_bind_int64(handle, index, number)
+        case let .real(number):
+            sqlite3_bind_double(handle, index, number)
+        case let .text(offset, count) where count > 0:
+            let bytes = UnsafeBufferPointer(rebasing: text[offset ..< offset + count])
+            switch storage[column] {
+            case .dictionary:
+                if let number = try dictionary!.number(of: bytes) {
+                    sqlite3_bind_int64(handle, index, number)
+                    return
+                }
+            case .pseudonymBytes:
+                let destination = UnsafeMutableBufferPointer(rebasing: pseudonymBytes.bytes[column * 32 ..< column * 32 + 32])
+                if Hex.decode(bytes, into: destination) {
+                    sqlite3_bind_blob(handle, index, destination.baseAddress, 32, sqliteStatic)
+                    return
+                }
+            case .asValidated:
+                break
+            }
+            // As validated (also a dictionary that is full, or hex that is not 32 bytes' worth,
+            // which the table's CHECK then refuses).
+            sqlite3_bind_text(handle, index, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(count), sqliteStatic)
+        case .text:
+            sqlite3_bind_text(handle, index, "", 0, sqliteTransient)
         }
     }
 
@@ -90,6 +135,22 @@ struct StagingWriter {
             }
         }
     }
+}
+
+/// 32 bytes per column for pseudonyms bound as bytes, which SQLite reads during the step.
+private final class PseudonymScratch {
+    let bytes: UnsafeMutableBufferPointer<UInt8>
+    init(columns: Int) { bytes = .allocate(capacity: 32 * columns) }
+    deinit { bytes.deallocate() }
+}
+
+/// How one pipeline column's validated value is stored in its staging column.
+enum StagedStorage: Equatable {
+    case asValidated
+    /// A pseudonym's 32 bytes, in a `BLOB` column.
+    case pseudonymBytes
+    /// The number of the text in the file's ``StagedTextDictionary``.
+    case dictionary
 }
 
 /// SQLite's "copy the bytes now" destructor, which Swift does not import on Linux.

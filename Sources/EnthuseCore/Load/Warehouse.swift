@@ -84,10 +84,22 @@ public struct Warehouse: Sendable {
         for name in names {
             let sql = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
             migrator.registerMigration(String(name.dropLast(4))) { db in
+                db.add(function: unhex)
                 try db.execute(sql: sql)
             }
         }
         return migrator
+    }
+
+    /// `unhex(text)`, the bytes that hex digits spell (NULL for anything else), for migrations that
+    /// pack hex into bytes: SQLite has it built in only from 3.41, and Debian 12 ships 3.40.
+    private static let unhex = DatabaseFunction("unhex", argumentCount: 1, pure: true) { arguments -> Data? in
+        guard let text = String.fromDatabaseValue(arguments[0]) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: text.utf8.count / 2)
+        let decoded = text.utf8.withContiguousStorageIfAvailable { digits in
+            bytes.withUnsafeMutableBufferPointer { Hex.decode(digits, into: $0) }
+        } ?? false
+        return decoded ? Data(bytes) : nil
     }
 
     /// The newest applied migration, recorded in each run's versions.

@@ -12,7 +12,7 @@ extension PipelineDefinition {
         "files": ["pattern", "date", "format", "encoding", "schema", "record"],
         "column": [
             "header", "synonyms", "type", "required", "optional", "pattern", "values", "range",
-            "format", "placeholders", "max_length", "exists_in",
+            "format", "placeholders", "max_length", "exists_in", "dictionary",
         ],
     ]
 

@@ -134,6 +134,9 @@ public struct ColumnRule: Sendable, Equatable {
     /// `table.column` the value must be found in (`dim_school.urn`): checked against the warehouse
     /// as it stood when the file's load began.
     public var existsIn: String?
+    /// Stored in staging as a number standing for the text in `stg_dictionary`, the file's
+    /// dictionary: for text that repeats on row after row (names, codes, titles).
+    public var dictionary = false
 
     public init(
         name: String, header: String, synonyms: [String] = [], type: FieldType = .text,

@@ -127,6 +127,12 @@ struct YAMLReader {
         }
         rule.placeholders = try map.optional("placeholders").map { node throws(Failure) in try stringList(node, what: "\(name).placeholders") } ?? []
         rule.maxLength = try map.optional("max_length").map { node throws(Failure) in try integer(node, what: "\(name).max_length") }
+        if let node = map.optional("dictionary") {
+            rule.dictionary = try bool(node, what: "\(name).dictionary")
+            guard !rule.dictionary || type == .text else {
+                throw error(node, "\(name).dictionary applies to text columns; this one is \(type.rawValue)")
+            }
+        }
         if let node = map.optional("exists_in") {
             let target = try string(node, what: "\(name).exists_in")
             let parts = target.split(separator: ".")

@@ -118,7 +118,7 @@ struct FileLoader {
             try db.inTransaction(.immediate) {
                 let run = try runID ?? RunLedger.startRun(db, inbox: "(dry run)", versions: "{}")
                 let fileID = try RunLedger.insertFile(db, loaded, runID: run)
-                let writer = try StagingWriter(db: db, pipeline: pipeline, fileValues: fileValues)
+                let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: fileID, fileValues: fileValues)
                 try readRecords(db, &loaded, pipeline: pipeline, encoding: encoding, runID: run, fileID: fileID, writer: writer,
                                 reading: reading, readAhead: readAhead)
                 if let refusal = thresholdRefusal(loaded, pipeline: pipeline) { throw refusal }
@@ -233,7 +233,7 @@ struct FileLoader {
                 for row in 0..<lines.count {
                     outcome.rowsRead += 1
                     let values = UnsafeBufferPointer(rebasing: slots[row * width ..< (row + 1) * width])
-                    guard let constraint = try writer.insert(fileID: fileID, line: lines[row], values: values, text: text) else {
+                    guard let constraint = try writer.insert(line: lines[row], values: values, text: text) else {
                         outcome.rowsLoaded += 1
                         continue
                     }
@@ -245,7 +245,7 @@ struct FileLoader {
                 }
                 for flagged in batch.possibleRepeats {
                     let values = UnsafeBufferPointer(rebasing: slots[flagged.row * width ..< (flagged.row + 1) * width])
-                    try repeats?.remember(line: lines[flagged.row], values: values, text: text, raw: flagged.raw)
+                    try repeats?.remember(line: lines[flagged.row], values: values, text: text, raw: flagged.raw, as: writer)
                 }
             }
         } else {

@@ -110,39 +110,21 @@ struct ValidatedBatch: Sendable {
     }
 
     /// A hash of the last valid row's values in `columns`, for ``RepeatFilter``: typed values, so
-    /// `2` and `2.0` agree. Eight bytes at a time with a multiply-and-shift mix (SipHash, through
-    /// `Hasher`, was 2% of the reading thread in a perf profile; a Bloom filter needs spread, not
-    /// resistance to crafted collisions, which would only make the exact check do more work).
+    /// `2` and `2.0` agree.
     func hashOfLastRow(columns: [Int]) -> UInt64 {
-        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func mix(_ word: UInt64) {
-            hash = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
-            hash ^= hash >> 31
-        }
+        var hash = WordHash()
         let first = (lines.count - 1) * width
         bytes.withUnsafeBytes { arena in
             for column in columns {
                 switch slots[first + column] {
-                case .null: mix(1)
-                case let .integer(number): mix(2); mix(UInt64(bitPattern: number))
-                case let .real(number): mix(3); mix(number.bitPattern)
-                case let .text(offset, count):
-                    mix(4 &+ UInt64(count) << 8)
-                    var position = offset
-                    while position + 8 <= offset + count {
-                        mix(arena.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-                        position += 8
-                    }
-                    var tail: UInt64 = 0
-                    while position < offset + count {
-                        tail = tail << 8 | UInt64(arena[position])
-                        position += 1
-                    }
-                    mix(tail)
+                case .null: hash.mix(1)
+                case let .integer(number): hash.mix(2); hash.mix(UInt64(bitPattern: number))
+                case let .real(number): hash.mix(3); hash.mix(number.bitPattern)
+                case let .text(offset, count): hash.mix(UnsafeRawBufferPointer(rebasing: arena[offset ..< offset + count]))
                 }
             }
         }
-        return hash
+        return hash.value
     }
 
     mutating func refuse(_ record: RefusedRecord) {

@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import Testing
+@testable import EnthuseCore
+
+/// Attendance rows are staged packed (migration 0012): repeated text as numbers in the file's
+/// dictionary, pseudonyms as 32 bytes. Whoever reads `stg_attendance` or `fct_attendance` sees
+/// the values as validated.
+@Suite("Packed attendance staging")
+struct PackedStagingTests {
+    typealias Register = AttendanceTests
+    static let file = "attendance_EP-0018_2014-autumn_20150108.csv"
+
+    static func row(line: Int, title: String, code: String = "CPD-SCI-101", school: String = "Royal Park Primary School", email: String? = nil) -> String {
+        "08/09/2014,101445,\(school),\(email ?? "p\(line)@royalpark.sch.uk"),Teacher,\(code),\(title),CPD,Science,2,Y"
+    }
+
+    @Test func stagedRowsReadBackAsTheyWereValidatedAndEachTextIsStoredOncePerFile() throws {
+        let scratch = try Register.scratch()
+        let rows = (2...41).map { Self.row(line: $0, title: $0.isMultiple(of: 2) ? "Forces" : "1066") }
+        try scratch.write(Self.file, text: ([Register.header] + rows).joined(separator: "\n"))
+
+        #expect(try scratch.run().exitCode == 0)
+
+        let pseudonymiser = try Pseudonymiser(secret: Register.key)
+        try scratch.read { (db: Database) throws in
+            let staged = try Row.fetchAll(db, sql: "SELECT * FROM stg_attendance ORDER BY line")
+            #expect(staged.count == 40)
+            for row in staged {
+                let line: Int = row["line"]
+                let email = Array("p\(line)@royalpark.sch.uk".utf8)
+                let key = try email.withUnsafeBufferPointer { try pseudonymiser.pseudonym(ofEmail: $0).get() }
+                #expect(row["participant_key"] as String? == key)
+                #expect(row["school_name"] as String? == "Royal Park Primary School")
+                #expect(row["role"] as String? == "Teacher")
+                #expect(row["activity_code"] as String? == "CPD-SCI-101")
+                #expect(row["activity_type"] as String? == "CPD")
+                #expect(row["subject"] as String? == "Science")
+                // A title that looks like a number is still the text it was
+                #expect((row["activity_title"] as DatabaseValue) == (line.isMultiple(of: 2) ? "Forces" : "1066").databaseValue)
+            }
+            // Packed: numbers for the repeated text, 32 bytes for the pseudonym
+            #expect(try String.fetchAll(db, sql: "SELECT DISTINCT typeof(school_name) || typeof(activity_title) || typeof(participant_key) || length(participant_key) FROM stg_attendance_packed") == ["integerintegerblob32"])
+            let texts = try String.fetchAll(db, sql: "SELECT text FROM stg_dictionary ORDER BY text")
+            #expect(texts == ["1066", "CPD", "CPD-SCI-101", "Forces", "Royal Park Primary School", "Science", "Teacher"])
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM fct_attendance WHERE participant_key IN (SELECT participant_key FROM stg_attendance)") == 40)
+        }
+    }
+
+    @Test func pastTheDictionarysCapacityTextIsStoredAsItselfAndStillReadsBackAndRepeatsAreStillFound() throws {
+        let scratch = try Register.scratch()
+        // Every row its own title and activity code: twice the dictionary's capacity of texts, and
+        // then the first row's participant and session again, long after the dictionary filled.
+        let count = StagedTextDictionary.capacity
+        var rows = (0..<count).map { Self.row(line: $0 + 2, title: "\($0 + 10_000)", code: "CPD-SCI-\($0 + 1_000)") }
+        rows.append(Self.row(line: count + 2, title: "late", code: "CPD-SCI-\(count - 1 + 1_000)", email: "p\(count + 1)@royalpark.sch.uk"))
+        try scratch.write(Self.file, text: ([Register.header] + rows).joined(separator: "\n"))
+
+        let report = try scratch.run()
+
+        let file = try #require(report.files.last)
+        #expect(file.rowsLoaded == count)
+        #expect(file.sampleRejects.map(\.line) == [count + 2])
+        #expect(file.sampleRejects.first?.reason.contains("as line \(count + 1);") == true)
+        try scratch.read { (db: Database) throws in
+            let staged = try Row.fetchAll(db, sql: "SELECT line, activity_title, activity_code FROM stg_attendance ORDER BY line")
+            #expect(staged.map { $0["activity_title"] as DatabaseValue } == (0..<count).map { "\($0 + 10_000)".databaseValue })
+            #expect(staged.map { $0["activity_code"] as String } == (0..<count).map { "CPD-SCI-\($0 + 1_000)" })
+            // The four texts every row shares came first, then titles and codes until the
+            // dictionary held its 4,096; the other titles and codes are stored as themselves.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM stg_dictionary") == count)
+            let inline = try Int.fetchOne(db, sql: "SELECT sum((typeof(activity_title) = 'text') + (typeof(activity_code) = 'text')) FROM stg_attendance_packed")
+            #expect(inline == 2 * count - (count - 4))
+        }
+    }
+
+    @Test func aSupersededRegisterTakesItsDictionaryWithIt() throws {
+        let scratch = try Register.scratch()
+        try scratch.write(Self.file, text: [Register.header, Self.row(line: 2, title: "Old title")].joined(separator: "\n"))
+        try scratch.run()
+        try scratch.write("attendance_EP-0018_2014-autumn_20150201.csv", text: [Register.header, Self.row(line: 2, title: "New title")].joined(separator: "\n"))
+        try scratch.run()
+
+        try scratch.read { (db: Database) throws in
+            #expect(try String.fetchAll(db, sql: "SELECT f.file_name FROM stg_dictionary d JOIN etl_file f ON f.id = d.etl_file_id GROUP BY f.id") == ["attendance_EP-0018_2014-autumn_20150201.csv"])
+            #expect(try String.fetchAll(db, sql: "SELECT activity_title FROM stg_attendance") == ["New title"])
+        }
+    }
+
+    @Test func rowsStagedBeforeThePackingAreCarriedOverUnchanged() throws {
+        let scratch = try Scratch()
+        let schemas = Project.root.appendingPathComponent("schemas")
+        let key = String(repeating: "0123456789abcdef", count: 4)
+        do {
+            let pool = try DatabasePool(path: scratch.warehouse)
+            try Warehouse.migrator(schemas: schemas).migrate(pool, upTo: "0011_check_lists_as_comparisons")
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
+                    INSERT INTO etl_file (id, run_id, path, file_name, source, file_date, sha256, size, rows_read, rows_loaded, status, started, finished)
+                    VALUES (1, 1, 'inbox/attendance_EP-0018_2014-autumn_20150108.csv', 'attendance_EP-0018_2014-autumn_20150108.csv', 'attendance_csv',
+                            '2015-01-08', ?, 10, 1, 1, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
+                    INSERT INTO stg_attendance_register VALUES (1, 'EP-0018', '2014-autumn', '2015-01-08');
+                    INSERT INTO stg_attendance VALUES (1, 2, '2014-09-08', 101445, '1066', ?, NULL, 'CPD-SCI-101', 'Forces', 'CPD', NULL, 2.5, 1);
+                    """, arguments: [key, key])
+            }
+        }
+        let before = try scratch.dump(["fct_attendance"])
+
+        _ = try Warehouse(path: scratch.warehouse, schemas: schemas)
+
+        #expect(try scratch.dump(["fct_attendance"]) == before)
+        #expect(before.contains(key) && before.contains("2.5"))
+        try scratch.read { (db: Database) throws in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM stg_attendance"))
+            #expect(row["school_name"] as DatabaseValue == "1066".databaseValue)
+            #expect(row["participant_key"] as String? == key)
+            #expect(try Int.fetchOne(db, sql: "SELECT length(participant_key) FROM stg_attendance_packed") == 32)
+        }
+    }
+
+    @Test func aDictionaryColumnWhoseStagingColumnHasATypeIsAConfigurationError() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE stg_thing (etl_file_id INTEGER, line INTEGER, name TEXT)")
+            let pipeline = try PipelineDefinition.parse(yaml: """
+                source: thing
+                files: {pattern: '^thing\\.csv$', format: csv}
+                staging: stg_thing
+                columns:
+                  name: {header: Name, dictionary: true}
+                """, path: "pipelines/thing.yaml")
+            #expect {
+                _ = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
+            } throws: { error in
+                "\(error)".contains("pipelines/thing.yaml") && "\(error)".contains("stg_thing.name is declared TEXT; declare it with no type")
+            }
+        }
+    }
+
+    @Test func aDictionaryIsForTextColumnsOnly() {
+        #expect {
+            _ = try PipelineDefinition.parse(yaml: """
+                source: thing
+                files: {pattern: '^thing\\.csv$', format: csv}
+                staging: stg_thing
+                columns:
+                  count: {header: Count, type: integer, dictionary: true}
+                """, path: "pipelines/thing.yaml")
+        } throws: { error in
+            "\(error)".contains("pipelines/thing.yaml:5") && "\(error)".contains("count.dictionary applies to text columns; this one is integer")
+        }
+    }
+}
