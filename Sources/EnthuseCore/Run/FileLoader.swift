@@ -205,12 +205,12 @@ struct FileLoader {
                 batch.removeAll()
                 // Never waits: once the reading thread has finished, nothing takes batches back.
                 _ = reading.recycled.offer(batch)
-            case let .finished(lastLine):
+            case let .finished(lastLine, keys):
                 if outcome.rowsRead == 0 {
                     throw FileRejection(reason: "the file has no records; a real export always has some, so nothing was loaded", line: lastLine == 0 ? nil : lastLine)
                 }
                 if let repeats {
-                    let refused = try repeats.refuseRepeats(db, fileID: fileID) { _, reject, raw in
+                    let refused = try repeats.refuseRepeats(db, fileID: fileID, keys: keys) { _, reject, raw in
                         try self.reject(reject, raw: raw, &outcome, db: db, runID: runID, fileID: fileID)
                     }
                     outcome.rowsLoaded -= refused
@@ -245,7 +245,7 @@ struct FileLoader {
                 }
                 for flagged in batch.possibleRepeats {
                     let values = UnsafeBufferPointer(rebasing: slots[flagged.row * width ..< (flagged.row + 1) * width])
-                    try repeats?.remember(line: lines[flagged.row], values: values, text: text, raw: flagged.raw, as: writer)
+                    try repeats?.remember(line: lines[flagged.row], hash: flagged.hash, values: values, text: text, raw: flagged.raw, as: writer)
                 }
             }
         } else {

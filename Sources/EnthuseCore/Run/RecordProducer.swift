@@ -12,8 +12,9 @@ struct RecordProducer: Sendable {
         /// The header was found and bound (always the first message of a readable file).
         case header(HeaderBinding)
         case batch(ValidatedBatch)
-        /// The end of the file; `lastLine` is the line the last record started on (0 for none).
-        case finished(lastLine: Int)
+        /// The end of the file; `lastLine` is the line the last record started on (0 for none),
+        /// `keys` the valid rows' key hashes when the pipeline has a `unique` rule.
+        case finished(lastLine: Int, keys: RowKeyLog?)
         /// Reading stopped: a ``FileRejection`` for a problem with the file, else the error itself.
         case failed(any Error)
     }
@@ -72,10 +73,13 @@ struct RecordProducer: Sendable {
         var batch = ValidatedBatch(width: pipeline.columns.count)
         let uniqueColumns = pipeline.unique.compactMap { name in pipeline.columns.firstIndex { $0.name == name } }
         var seen = uniqueColumns.isEmpty ? nil : RepeatFilter(fileSize: fileSize)
+        let keys = uniqueColumns.isEmpty ? nil : RowKeyLog()
         while try source.next() {
             if validator.validate(source, into: &batch) {
-                if seen?.insert(batch.hashOfLastRow(columns: uniqueColumns)) == true {
-                    batch.flagLastRow(raw: Self.rawText(source, binding: binding))
+                if seen != nil {
+                    let hash = batch.hashOfLastRow(columns: uniqueColumns)
+                    keys?.append(line: source.line, hash: hash)
+                    if seen!.insert(hash) { batch.flagLastRow(raw: Self.rawText(source, binding: binding), hash: hash) }
                 }
             } else {
                 batch.refuse(.init(line: source.line, problems: validator.problems, raw: Self.rawText(source, binding: binding)))
@@ -90,7 +94,8 @@ struct RecordProducer: Sendable {
             batch.bytesRead = source.bytesRead
             guard handOff.put(.batch(batch)) else { return }
         }
-        _ = handOff.put(.finished(lastLine: source.line))
+        keys?.flush()
+        _ = handOff.put(.finished(lastLine: source.line, keys: keys))
     }
 
     /// A reader's error as the rejection of the whole file it means.

@@ -22,6 +22,8 @@ struct ValidatedBatch: Sendable {
         var row: Int
         /// The record as it stood in the file (personal data masked), kept should it be refused.
         var raw: String
+        /// ``hashOfLastRow(columns:)`` of its key.
+        var hash: UInt64
     }
 
     /// A record refused at validation.
@@ -105,8 +107,8 @@ struct ValidatedBatch: Sendable {
         lines.removeLast()
     }
 
-    mutating func flagLastRow(raw: String) {
-        possibleRepeats.append(PossibleRepeat(row: lines.count - 1, raw: raw))
+    mutating func flagLastRow(raw: String, hash: UInt64) {
+        possibleRepeats.append(PossibleRepeat(row: lines.count - 1, raw: raw, hash: hash))
     }
 
     /// A hash of the last valid row's values in `columns`, for ``RepeatFilter``: typed values, so
