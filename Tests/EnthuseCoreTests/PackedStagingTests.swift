@@ -152,3 +152,33 @@ struct PackedStagingTests {
         }
     }
 }
+
+extension PackedStagingTests {
+    @Test func aPseudonymThatIsNotHexIsRefusedNotStoredAsText() throws {
+        let scratch = try Scratch()
+        let warehouse = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
+        let pipeline = try #require(try Project.catalog().pipeline(named: "attendance_csv"))
+        var batch = ValidatedBatch(width: pipeline.columns.count)
+        for key in [String(repeating: "0f", count: 32), String(repeating: "zz", count: 32), "0f0f"] {
+            batch.beginRow(line: batch.lines.count + 2)
+            for value: FieldValue in [.text("2014-09-08"), .integer(101445), .null, .text(key), .null, .text("CPD-SCI-101"), .null, .text("CPD"), .null, .real(2), .integer(1)] {
+                batch.append(value)
+            }
+        }
+        try warehouse.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
+                INSERT INTO etl_file (id, run_id, path, file_name, source, sha256, size, status, started, finished)
+                VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
+                """, arguments: [String(repeating: "ab", count: 32)])
+            let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
+            let refusals = try batch.withUnsafeRows { lines, slots, text in
+                try lines.indices.map { row in
+                    try writer.insert(line: lines[row], values: UnsafeBufferPointer(rebasing: slots[row * batch.width ..< (row + 1) * batch.width]), text: text)
+                }
+            }
+            #expect(refusals == [nil, "participant_key: expected a pseudonym of 64 hex digits, to be stored as its 32 bytes", "participant_key: expected a pseudonym of 64 hex digits, to be stored as its 32 bytes"])
+            #expect(try String.fetchAll(db, sql: "SELECT typeof(participant_key) || length(participant_key) FROM stg_attendance_packed") == ["blob32"])
+        }
+    }
+}

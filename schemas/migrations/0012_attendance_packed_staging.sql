@@ -28,7 +28,7 @@ CREATE TABLE stg_attendance_packed (
     session_date    TEXT NOT NULL,
     urn             INTEGER NOT NULL,
     school_name,
-    participant_key BLOB NOT NULL CHECK (typeof(participant_key) = 'blob' AND length(participant_key) = 32),
+    participant_key BLOB NOT NULL,  -- 32 bytes: the loader refuses any other (cheaper than a CHECK)
     role,
     activity_code   NOT NULL,
     activity_title,
