@@ -8,12 +8,13 @@
 /// 1,000,000-row register showed retain/release and value-witness copies of `FieldValue` at ~5%
 /// before any thread was added).
 struct ValidatedBatch: Sendable {
-    /// One typed value; text is a range of `bytes`.
+    /// One typed value; text and bytes (a pseudonym) are a range of `bytes`.
     enum Slot: Sendable {
         case null
         case integer(Int64)
         case real(Double)
         case text(offset: Int, count: Int)
+        case bytes(offset: Int, count: Int)
     }
 
     /// A valid row whose `unique` key may repeat an earlier row's, to be checked once staged.
@@ -85,6 +86,12 @@ struct ValidatedBatch: Sendable {
         slots.append(.text(offset: offset, count: text.count))
     }
 
+    mutating func appendBytes(_ value: UnsafeRawBufferPointer) {
+        let offset = bytes.count
+        bytes.append(contentsOf: value)
+        slots.append(.bytes(offset: offset, count: value.count))
+    }
+
     mutating func append(_ value: FieldValue) {
         switch value {
         case .null: slots.append(.null)
@@ -100,9 +107,13 @@ struct ValidatedBatch: Sendable {
     /// Takes back the row begun last, which turned out to be refused.
     mutating func abandonRow() {
         let first = (lines.count - 1) * width
-        if first < slots.count, case let .text(offset, _)? = slots[first...].first(where: { if case .text = $0 { true } else { false } }) {
-            bytes.removeSubrange(offset...)
-        }
+        let arenaStart = slots[first...].lazy.compactMap { slot -> Int? in
+            switch slot {
+            case let .text(offset, _), let .bytes(offset, _): offset
+            default: nil
+            }
+        }.first
+        if let arenaStart { bytes.removeSubrange(arenaStart...) }
         slots.removeSubrange(first...)
         lines.removeLast()
     }
@@ -122,7 +133,7 @@ struct ValidatedBatch: Sendable {
                 case .null: hash.mix(1)
                 case let .integer(number): hash.mix(2); hash.mix(UInt64(bitPattern: number))
                 case let .real(number): hash.mix(3); hash.mix(number.bitPattern)
-                case let .text(offset, count): hash.mix(UnsafeRawBufferPointer(rebasing: arena[offset ..< offset + count]))
+                case let .text(offset, count), let .bytes(offset, count): hash.mix(UnsafeRawBufferPointer(rebasing: arena[offset ..< offset + count]))
                 }
             }
         }
@@ -150,6 +161,7 @@ struct ValidatedBatch: Sendable {
         case let .integer(number): return String(number)
         case let .real(number): return String(number)
         case let .text(offset, count): return String(decoding: bytes[offset ..< offset + count], as: UTF8.self)
+        case let .bytes(offset, count): return bytes[offset ..< offset + count].withUnsafeBytes(Hex.lowercase)
         }
     }
 }

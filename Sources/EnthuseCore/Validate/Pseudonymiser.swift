@@ -45,9 +45,15 @@ public struct Pseudonymiser: @unchecked Sendable {
         return try Pseudonymiser(secret: secret)
     }
 
-    /// The pseudonym of an e-mail address, or the reason the text is not one. The reason never
-    /// repeats the text.
+    /// The pseudonym of an e-mail address as 64 hex digits, or the reason the text is not one.
+    /// The reason never repeats the text.
     public func pseudonym(ofEmail field: UnsafeBufferPointer<UInt8>) -> Result<String, ValueError> {
+        digest(ofEmail: field).map { $0.withUnsafeBytes(Hex.lowercase) }
+    }
+
+    /// The pseudonym of an e-mail address as its 32 bytes (what staging stores), or the reason the
+    /// text is not one.
+    func digest(ofEmail field: UnsafeBufferPointer<UInt8>) -> Result<SHA256Digest, ValueError> {
         let bytes = field.trimmingBlanks()
         guard Self.isEmailAddress(bytes) else {
             return .failure(ValueError(expected: "an e-mail address such as name@school.sch.uk (the value is withheld: it may be personal data)"))
@@ -61,7 +67,7 @@ public struct Pseudonymiser: @unchecked Sendable {
         }
         var outer = outerPadded
         inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        return .success(outer.finalize().withUnsafeBytes(Hex.lowercase))
+        return .success(outer.finalize())
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces or control characters.
