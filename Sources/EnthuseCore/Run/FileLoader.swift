@@ -58,7 +58,7 @@ struct FileLoader {
             prepared.outcome.fileDate = pipeline.files.dateCapture.flatMap { name in prepared.fileValues.first { $0.0 == name } }.flatMap {
                 if case let .text(date) = $0.1 { return date } else { return nil }
             }
-            let fingerprint = try FileFingerprint.compute(path: path)
+            let fingerprint = try FileFingerprint.compute(path: path, detectingEncoding: pipeline.files.format.hasTextEncoding)
             prepared.outcome.sha256 = fingerprint.sha256
             prepared.outcome.size = fingerprint.size
             let lookUp = { (db: Database) in try RunLedger.loadedFile(db, fileName: fileName, sha256: fingerprint.sha256) }
