@@ -181,6 +181,13 @@ extension PackedStagingTests {
             // Hex text, even of the right bytes, is not what the column stores
             let refusal = "participant_key: expected a pseudonym (32 bytes), the only thing its BLOB column stores"
             #expect(refusals == [nil, refusal, refusal])
+            // Nor is such a row compared for the unique rule: it was never staged
+            var check = try #require(try RepeatedRowCheck(db: db, pipeline: pipeline))
+            try batch.withUnsafeRows { lines, slots, text in
+                try check.remember(line: lines[1], hash: 1, values: UnsafeBufferPointer(rebasing: slots[batch.width ..< 2 * batch.width]),
+                                   text: text, raw: "line 3", as: writer)
+            }
+            #expect(check.flagged == 0)
             #expect(try String.fetchAll(db, sql: "SELECT hex(participant_key) FROM stg_attendance_packed") == [String(repeating: "0F", count: 32)])
         }
     }

@@ -46,7 +46,8 @@ struct RepeatedRowCheck {
         sqlite3_bind_int64(handle, 1, Int64(line))
         sqlite3_bind_text(handle, 2, raw, -1, sqliteTransient)
         for (offset, position) in keyPositions.enumerated() {
-            try writer.bind(values[position], column: position, at: Int32(3 + offset), in: handle, text: text)
+            // A key with no staged form was refused by the writer too: nothing to compare.
+            guard try writer.bind(values[position], column: position, at: Int32(3 + offset), in: handle, text: text) else { return }
         }
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)

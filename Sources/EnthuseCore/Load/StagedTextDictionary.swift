@@ -16,8 +16,8 @@ import GRDBSQLite
 /// ``RepeatedRowCheck`` relies on.
 ///
 /// An open-addressing table over one byte arena, written by hand: a `[UInt64: Entry]` dictionary
-/// (SipHash over the key, an array retained per hit) and a byte-at-a-time hash were a fifth of
-/// the loading thread in a perf profile of a 1,000,000-row register.
+/// (SipHash over the key, an array retained per hit) and a byte-at-a-time hash were an eighth of
+/// the loading thread in a perf profile of a 1,000,000-row register (5.9 → 5.4 s a load).
 final class StagedTextDictionary {
     static let capacity = 4_096
     static let arenaCapacity = 1 << 20

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -86,7 +85,6 @@ struct StagingWriter {
     /// That check is here rather than a CHECK on the column: `length(participant_key) = 32` and
     /// `typeof(…)`, two SQL function calls per row, took 0.5–0.7 s of CPU per 1,000,000 rows
     /// inserted (sqlite3, `INSERT … SELECT` of a staged register into tables with and without).
-    @discardableResult
     func bind(_ value: ValidatedBatch.Slot, column: Int, at index: Int32, in handle: OpaquePointer, text: UnsafeBufferPointer<UInt8>) throws -> Bool {
         switch value {
         case .null:
