@@ -7,7 +7,7 @@ import Testing
 private func pseudonym(_ email: String, secret: String) throws -> Result<String, ValueError> {
     let pseudonymiser = try Pseudonymiser(secret: secret)
     var email = email
-    return email.withUTF8 { pseudonymiser.pseudonym(ofEmail: $0) }
+    return email.withUTF8 { pseudonymiser.digest(ofEmail: $0).map { $0.withUnsafeBytes(Hex.lowercase) } }
 }
 
 /// HMAC-SHA256 of `text` under `secret` in lower-case hex, from swift-crypto's own `HMAC`.

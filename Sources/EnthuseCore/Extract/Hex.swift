@@ -18,24 +18,18 @@ enum Hex {
     /// unspecified, when the text is anything else. (For the migrations' `unhex`.)
     static func decode(_ text: UnsafeBufferPointer<UInt8>, into bytes: UnsafeMutableBufferPointer<UInt8>) -> Bool {
         guard text.count == bytes.count * 2 else { return false }
-        var invalid: UInt8 = 0
-        nibbles.withUnsafeBufferPointer { nibbles in
-            for index in bytes.indices {
-                let high = nibbles[Int(text[index * 2])], low = nibbles[Int(text[index * 2 + 1])]
-                invalid |= (high | low) & 0x10
-                bytes[index] = high << 4 | low & 0x0F
+        func nibble(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case 0x30 ... 0x39: digit - 0x30
+            case 0x61 ... 0x66: digit - 0x61 + 10
+            case 0x41 ... 0x46: digit - 0x41 + 10
+            default: nil
             }
         }
-        return invalid == 0
-    }
-
-    /// The value of each byte as a hex digit, or 0x10 for a byte that is not one.
-    private static let nibbles: [UInt8] = (0 ... 255).map { byte -> UInt8 in
-        switch UInt8(byte) {
-        case 0x30 ... 0x39: UInt8(byte) - 0x30
-        case 0x61 ... 0x66: UInt8(byte) - 0x61 + 10
-        case 0x41 ... 0x46: UInt8(byte) - 0x41 + 10
-        default: 0x10
+        for index in bytes.indices {
+            guard let high = nibble(text[index * 2]), let low = nibble(text[index * 2 + 1]) else { return false }
+            bytes[index] = high << 4 | low
         }
+        return true
     }
 }

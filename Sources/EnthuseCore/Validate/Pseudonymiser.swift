@@ -45,14 +45,8 @@ public struct Pseudonymiser: @unchecked Sendable {
         return try Pseudonymiser(secret: secret)
     }
 
-    /// The pseudonym of an e-mail address as 64 hex digits, or the reason the text is not one.
-    /// The reason never repeats the text.
-    public func pseudonym(ofEmail field: UnsafeBufferPointer<UInt8>) -> Result<String, ValueError> {
-        digest(ofEmail: field).map { $0.withUnsafeBytes(Hex.lowercase) }
-    }
-
-    /// The pseudonym of an e-mail address as its 32 bytes (what staging stores), or the reason the
-    /// text is not one.
+    /// The pseudonym of an e-mail address as its 32 bytes (what staging stores; analysts see it as
+    /// 64 hex digits), or the reason the text is not one. The reason never repeats the text.
     func digest(ofEmail field: UnsafeBufferPointer<UInt8>) -> Result<SHA256Digest, ValueError> {
         let bytes = field.trimmingBlanks()
         guard Self.isEmailAddress(bytes) else {

@@ -149,12 +149,7 @@ final class CompiledRule {
     /// The field's typed value or the reason it is refused.
     func check(_ raw: UnsafeBufferPointer<UInt8>) -> Result<FieldValue, RowProblem> {
         let bytes = raw.trimmingBlanks()
-        if bytes.isEmpty {
-            return rule.required ? .failure(problem(nil, "a value is required")) : .success(.null)
-        }
-        if !placeholders.isEmpty, placeholders.contains(String(decoding: bytes, as: UTF8.self)) {
-            return .success(.null)
-        }
+        if let absent = absence(bytes) { return absent }
         switch rule.type {
         case .text:
             let text = String(decoding: bytes, as: UTF8.self)
@@ -178,11 +173,7 @@ final class CompiledRule {
             case let .failure(error): return .failure(problem(bytes, "expected \(error.expected)"))
             }
         case .pseudonym:
-            guard let pseudonymiser else { preconditionFailure("a pseudonym column needs a Pseudonymiser") }
-            switch pseudonymiser.pseudonym(ofEmail: bytes) {
-            case let .success(pseudonym): return .success(.text(pseudonym))
-            case let .failure(error): return .failure(pseudonymProblem(error))
-            }
+            preconditionFailure("a pseudonym goes into the batch as bytes, by appendPseudonym(_:to:)")
         case .pence:
             switch AmountParser.parsePence(bytes) {
             case let .success(pence): return .success(.integer(pence))
@@ -196,16 +187,32 @@ final class CompiledRule {
         }
     }
 
+    /// NULL for an empty field or a placeholder, or the problem when a value is required; nil
+    /// when there is a value to check.
+    private func absence(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<FieldValue, RowProblem>? {
+        if bytes.isEmpty {
+            return rule.required ? .failure(problem(nil, "a value is required")) : .success(.null)
+        }
+        if !placeholders.isEmpty, placeholders.contains(String(decoding: bytes, as: UTF8.self)) {
+            return .success(.null)
+        }
+        return nil
+    }
+
     /// ``check(_:)`` for a `pseudonym` column, appending the pseudonym's 32 bytes to `batch`
     /// rather than its hex text, which staging would only turn back into bytes (in a perf profile
     /// of a 1,000,000-row register the hex, its `String` and the decoding were ~0.3 s of the two
     /// threads' time).
     func appendPseudonym(_ raw: UnsafeBufferPointer<UInt8>, to batch: inout ValidatedBatch) -> RowProblem? {
         let bytes = raw.trimmingBlanks()
-        if bytes.isEmpty || (!placeholders.isEmpty && placeholders.contains(String(decoding: bytes, as: UTF8.self))) {
-            if bytes.isEmpty && rule.required { return problem(nil, "a value is required") }
+        switch absence(bytes) {
+        case let .failure(problem)?:
+            return problem
+        case .success?:
             batch.appendNull()
             return nil
+        case nil:
+            break
         }
         guard let pseudonymiser else { preconditionFailure("a pseudonym column needs a Pseudonymiser") }
         switch pseudonymiser.digest(ofEmail: bytes) {
@@ -213,14 +220,10 @@ final class CompiledRule {
             digest.withUnsafeBytes { batch.appendBytes($0) }
             return nil
         case let .failure(error):
-            return pseudonymProblem(error)
+            return RowProblem(field: name, value: "«masked»", reason: "expected \(error.expected)")
         }
     }
 
-    /// Why a field is not an e-mail address, with the value withheld.
-    private func pseudonymProblem(_ error: ValueError) -> RowProblem {
-        RowProblem(field: name, value: "«masked»", reason: "expected \(error.expected)")
-    }
 
     private func checkText(_ text: String) -> Result<String, RowProblem> {
         if let values {
