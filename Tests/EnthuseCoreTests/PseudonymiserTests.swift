@@ -5,9 +5,7 @@ import Testing
 
 /// The pseudonym of `email` under `secret`, as the validator asks for it.
 private func pseudonym(_ email: String, secret: String) throws -> Result<String, ValueError> {
-    let pseudonymiser = try Pseudonymiser(secret: secret)
-    var email = email
-    return email.withUTF8 { pseudonymiser.digest(ofEmail: $0).map { $0.withUnsafeBytes(Hex.lowercase) } }
+    try Pseudonymiser(secret: secret).digest(ofEmail: email).map { $0.withUnsafeBytes(Hex.lowercase) }
 }
 
 /// HMAC-SHA256 of `text` under `secret` in lower-case hex, from swift-crypto's own `HMAC`.
@@ -29,6 +27,23 @@ struct PseudonymiserTests {
         for email in ["ada@school.sch.uk", "a@b.co", String(repeating: "x", count: 120) + "@example.org"] {
             #expect(try pseudonym(email, secret: secret) == .success(referenceHMAC(email, secret: secret)))
         }
+    }
+
+    @Test("equal to HMAC<SHA256> for every address length up to the longest address accepted, across block boundaries")
+    func everyLength() throws {
+        let secret = "a-longer-secret-of-the-kind-openssl-rand-hex-32-gives"
+        for length in 5 ... 254 {
+            let email = String(repeating: "p", count: length - 4) + "@a.b"
+            #expect(try pseudonym(email, secret: secret) == .success(referenceHMAC(email, secret: secret)), "address of \(length) bytes")
+        }
+    }
+
+    @Test("one pseudonymiser gives the same pseudonym for an address however often it is asked, between others")
+    func repeatable() throws {
+        let pseudonymiser = try Pseudonymiser(secret: "sixteen-bytes-ok")
+        let first = pseudonymiser.digest(ofEmail: "ada@school.sch.uk")
+        _ = pseudonymiser.digest(ofEmail: String(repeating: "x", count: 200) + "@example.org")
+        #expect(pseudonymiser.digest(ofEmail: "ada@school.sch.uk") == first)
     }
 
     @Test("the address is trimmed and lower-cased first, so one person has one pseudonym")

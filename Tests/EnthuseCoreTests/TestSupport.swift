@@ -152,3 +152,14 @@ enum TinyKS2 {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 }
+
+extension Pseudonymiser {
+    /// The pseudonym of `email` as the validator computes it, as bytes, or why it is not one.
+    func digest(ofEmail email: String) -> Result<[UInt8], ValueError> {
+        var pseudonym = [UInt8](repeating: 0, count: Pseudonymiser.byteCount)
+        let error = Array(email.utf8).withUnsafeBufferPointer { field in
+            pseudonym.withUnsafeMutableBufferPointer { digest(ofEmail: field, into: $0.baseAddress!) }
+        }
+        return error.map { .failure($0) } ?? .success(pseudonym)
+    }
+}

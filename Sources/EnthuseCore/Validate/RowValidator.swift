@@ -215,12 +215,12 @@ final class CompiledRule {
             break
         }
         guard let pseudonymiser else { preconditionFailure("a pseudonym column needs a Pseudonymiser") }
-        switch pseudonymiser.digest(ofEmail: bytes) {
-        case let .success(digest):
-            digest.withUnsafeBytes { batch.appendBytes($0) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Pseudonymiser.byteCount) { pseudonym in
+            if let error = pseudonymiser.digest(ofEmail: bytes, into: pseudonym.baseAddress!) {
+                return RowProblem(field: name, value: "«masked»", reason: "expected \(error.expected)")
+            }
+            batch.appendBytes(UnsafeRawBufferPointer(pseudonym))
             return nil
-        case let .failure(error):
-            return RowProblem(field: name, value: "«masked»", reason: "expected \(error.expected)")
         }
     }
 
