@@ -172,14 +172,13 @@ extension PackedStagingTests {
                 VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
                 """, arguments: [String(repeating: "ab", count: 32)])
             let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
-            let refusals = try batch.withUnsafeRows { lines, slots, text in
-                try lines.indices.map { row in
-                    try writer.insert(line: lines[row], values: UnsafeBufferPointer(rebasing: slots[row * batch.width ..< (row + 1) * batch.width]), text: text)
-                }
+            var refusals: [Int: String] = [:]
+            try batch.withUnsafeRows { lines, slots, text in
+                try writer.insert(lines: lines, slots: slots, text: text) { row, reason in refusals[row] = reason }
             }
             // Hex text, even of the right bytes, is not what the column stores
             let refusal = "participant_key: expected a pseudonym (32 bytes), the only thing its BLOB column stores"
-            #expect(refusals == [nil, refusal, refusal])
+            #expect(refusals == [1: refusal, 2: refusal])
             // Nor is such a row compared for the unique rule: it was never staged
             var check = try #require(try RepeatedRowCheck(db: db, pipeline: pipeline))
             try batch.withUnsafeRows { lines, slots, text in
@@ -189,5 +188,58 @@ extension PackedStagingTests {
             #expect(check.flagged == 0)
             #expect(try String.fetchAll(db, sql: "SELECT hex(participant_key) FROM stg_attendance_packed") == [String(repeating: "0F", count: 32)])
         }
+    }
+
+    /// A register of `count` rows as the validator would hand them over; `hours` gives each row's.
+    private static func batch(rows count: Int, pipeline: PipelineDefinition, key: (Int) -> FieldValue? = { _ in nil },
+                              hours: (Int) -> Double = { _ in 2 }) -> ValidatedBatch {
+        var batch = ValidatedBatch(width: pipeline.columns.count)
+        for row in 0 ..< count {
+            batch.beginRow(line: row + 2)
+            for value: FieldValue in [.text("2014-09-08"), .integer(101445), .text("Royal Park")] { batch.append(value) }
+            if let key = key(row) { batch.append(key) } else { [UInt8](repeating: UInt8(row % 256), count: 32).withUnsafeBytes { batch.appendBytes($0) } }
+            for value: FieldValue in [.null, .text("CPD-SCI-101"), .null, .text("CPD"), .null, .real(hours(row)), .integer(1)] { batch.append(value) }
+        }
+        return batch
+    }
+
+    private static func stage(_ batch: ValidatedBatch, pipeline: PipelineDefinition, in scratch: Scratch) throws -> (refused: [Int: String], staged: [Int]) {
+        let warehouse = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
+        return try warehouse.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
+                INSERT INTO etl_file (id, run_id, path, file_name, source, sha256, size, status, started, finished)
+                VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
+                """, arguments: [String(repeating: "ab", count: 32)])
+            let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
+            var refused: [Int: String] = [:]
+            try batch.withUnsafeRows { lines, slots, text in
+                try writer.insert(lines: lines, slots: slots, text: text) { row, reason in refused[row] = reason }
+            }
+            return (refused, try Int.fetchAll(db, sql: "SELECT line FROM stg_attendance_packed ORDER BY line"))
+        }
+    }
+
+    @Test("rows go in many to a statement, and a row the table refuses is the only one not staged, wherever it falls")
+    func groupsKeepEveryRowButTheRefused() throws {
+        let pipeline = try #require(try Project.catalog().pipeline(named: "attendance_csv"))
+        let rows = 3 * StagingWriter.rowsPerStatement + 5
+        // The first and last of a group, two in a row, and one in the rows left after the groups.
+        let badRows: Set = [0, StagingWriter.rowsPerStatement - 1, StagingWriter.rowsPerStatement + 7, StagingWriter.rowsPerStatement + 8, rows - 2]
+        let batch = Self.batch(rows: rows, pipeline: pipeline, hours: { badRows.contains($0) ? 25 : 2 })
+        let (refused, staged) = try Self.stage(batch, pipeline: pipeline, in: Scratch())
+        #expect(Set(refused.keys) == badRows)
+        #expect(refused.values.allSatisfy { $0.contains("CHECK constraint failed") })
+        #expect(staged == (0 ..< rows).filter { !badRows.contains($0) }.map { $0 + 2 })
+    }
+
+    @Test("a value with no staged form in a group refuses its row alone")
+    func groupWithAValueThatHasNoStagedForm() throws {
+        let pipeline = try #require(try Project.catalog().pipeline(named: "attendance_csv"))
+        let rows = 2 * StagingWriter.rowsPerStatement
+        let batch = Self.batch(rows: rows, pipeline: pipeline, key: { $0 == 10 ? .text("not bytes") : nil })
+        let (refused, staged) = try Self.stage(batch, pipeline: pipeline, in: Scratch())
+        #expect(refused == [10: "participant_key: expected a pseudonym (32 bytes), the only thing its BLOB column stores"])
+        #expect(staged == (0 ..< rows).filter { $0 != 10 }.map { $0 + 2 })
     }
 }

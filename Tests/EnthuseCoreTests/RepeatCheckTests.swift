@@ -66,9 +66,7 @@ struct RepeatCheckTests {
             var check = try #require(try RepeatedRowCheck(db: db, pipeline: pipeline, hashLimit: hashLimit))
             try batch.withUnsafeRows { lines, slots, text in
                 let width = batch.width
-                for row in lines.indices {
-                    #expect(try writer.insert(line: lines[row], values: UnsafeBufferPointer(rebasing: slots[row * width ..< (row + 1) * width]), text: text) == nil)
-                }
+                try writer.insert(lines: lines, slots: slots, text: text) { row, reason in Issue.record("row \(row) refused: \(reason)") }
                 for flagged in batch.possibleRepeats {
                     try check.remember(line: lines[flagged.row], hash: flagged.hash, values: UnsafeBufferPointer(rebasing: slots[flagged.row * width ..< (flagged.row + 1) * width]),
                                        text: text, raw: flagged.raw, as: writer)

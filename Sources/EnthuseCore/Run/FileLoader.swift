@@ -230,15 +230,13 @@ struct FileLoader {
             try batch.withUnsafeRows { lines, slots, text in
                 defer { writer.releaseText() }
                 let width = batch.width
-                for row in 0..<lines.count {
-                    outcome.rowsRead += 1
-                    let values = UnsafeBufferPointer(rebasing: slots[row * width ..< (row + 1) * width])
-                    guard let constraint = try writer.insert(line: lines[row], values: values, text: text) else {
-                        outcome.rowsLoaded += 1
-                        continue
-                    }
+                outcome.rowsRead += lines.count
+                outcome.rowsLoaded += lines.count
+                try writer.insert(lines: lines, slots: slots, text: text) { row, constraint in
                     // Validation lets through only rows the table accepts; this is the safety net.
+                    outcome.rowsLoaded -= 1
                     outcome.rowsRejected += 1
+                    let values = slots[row * width ..< (row + 1) * width]
                     let raw = values.map { CSVText.quoted(batch.text(of: $0) ?? "") }.joined(separator: ",")
                     try reject(RowReject(line: lines[row], field: nil, value: nil, reason: "the warehouse refused the row: \(constraint)"),
                                raw: raw, &outcome, db: db, runID: runID, fileID: fileID)
