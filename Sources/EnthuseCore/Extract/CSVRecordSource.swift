@@ -24,8 +24,10 @@ public final class CSVRecordSource: RecordSource {
         reader.withField(index) { bytes in
             switch encoding {
             case .utf8, .utf8WithBOM:
-                // The file was validated as UTF-8 as a whole before parsing began.
-                if bytes.contains(0) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
+                // The file was validated as UTF-8 as a whole before parsing began. (memchr: the
+                // byte loop of `contains(0)` over every field was 0.14 s of the reading thread in
+                // a perf profile of a 1,000,000-row register.)
+                if Self.containsNUL(bytes) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
                 return .success(body(bytes))
             case .windows1252:
                 return transcodeWindows1252(bytes, body)
@@ -34,7 +36,7 @@ public final class CSVRecordSource: RecordSource {
     }
 
     private func transcodeWindows1252<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, FieldDecodingError> {
-        if bytes.contains(0) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
+        if Self.containsNUL(bytes) { return .failure(FieldDecodingError(reason: "contains a NUL byte, which is never text")) }
         switch Windows1252.decode(bytes) {
         case let .success(text):
             transcoded.removeAll(keepingCapacity: true)
@@ -43,6 +45,11 @@ public final class CSVRecordSource: RecordSource {
         case let .failure(undefined):
             return .failure(FieldDecodingError(reason: "byte 0x\(String(undefined.value, radix: 16, uppercase: true)) at position \(undefined.offset + 1) is undefined in Windows-1252"))
         }
+    }
+
+    private static func containsNUL(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        return memchr(base, 0, bytes.count) != nil
     }
 
     public func rawText(masking masked: Set<Int>) -> String {
