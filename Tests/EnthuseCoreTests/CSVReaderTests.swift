@@ -241,9 +241,71 @@ struct CSVReaderTests {
             #expect(outcome.error == outcomes[0].error, "seed \(seed)")
         }
     }
+
+    // MARK: Read-ahead
+
+    @Test(arguments: 0..<20 as Range<UInt64>)
+    func readAheadHandsOverWhatTheReaderFinds(seed: UInt64) throws {
+        // Given random documents long enough to fill several blocks, and random bytes with errors
+        var random = SplitMix64(seed: seed)
+        var documents = (0..<40).map { _ in RandomDocument(using: &random).bytes }
+        let alphabet: [UInt8] = [0x61, 0x2C, 0x22, 0x0D, 0x0A, 0x00, 0xEF, 0xBB, 0xBF, 0xFF]
+        documents.append((0..<300).map { _ in alphabet.randomElement(using: &random)! })
+        let bytes = Array(documents.joined(separator: [0x0A]))
+        // When they are scanned ahead on the read-ahead's own thread
+        let (direct, ahead) = try withTemporaryFile(bytes) { path in
+            (try readUntilError(path: path, chunkSize: 1 << 20, maxRecordBytes: 64),
+             try readAheadUntilError(path: path, maxRecordBytes: 64))
+        }
+        // Then every record, field, raw record, line, problem and the error are the reader's own
+        #expect(ahead.records == direct.records, "seed \(seed)")
+        #expect(ahead.error == direct.error, "seed \(seed)")
+    }
+
+    @Test func readAheadCarriesRecordsAcrossBlocksAndTheErrorAfterThem() throws {
+        // Given more records than a block holds, some with doubled quotes and trailing text, then a
+        // quote that is never closed
+        let rows = (1...(3 * CSVReadAhead.recordsPerBlock + 7)).map { "\($0),\"say \"\"\($0)\"\"\",\"q\"junk,,plain" }
+        let text = "id,quote,junk,empty,plain\n" + rows.joined(separator: "\r\n") + "\n\"never closed"
+        let (direct, ahead) = try withTemporaryFile(Array(text.utf8)) { path in
+            (try readUntilError(path: path, chunkSize: 1 << 20, maxRecordBytes: 4 << 20),
+             try readAheadUntilError(path: path, maxRecordBytes: 4 << 20))
+        }
+        #expect(ahead.records.count == rows.count + 1)
+        #expect(ahead.records == direct.records)
+        #expect(ahead.records.last?.fields == ["\(rows.count)", "say \"\(rows.count)\"", "qjunk", "", "plain"])
+        #expect(ahead.error == .unterminatedQuote(line: rows.count + 2))
+    }
+
+    @Test func readAheadStopsItsThreadWhenDroppedHalfWay() throws {
+        let text = "a,b\n" + String(repeating: "1,2\n", count: 10 * CSVReadAhead.recordsPerBlock)
+        try withTemporaryFile(Array(text.utf8)) { path in
+            var ahead: CSVReadAhead? = CSVReadAhead(try CSVReader(path: path))
+            #expect(try ahead!.next())
+            ahead = nil  // deinit waits for the scanning thread; a hang here fails the run
+        }
+    }
 }
 
 // MARK: - Helpers
+
+/// Reads every record through a ``CSVReadAhead``, stopping at the first error.
+private func readAheadUntilError(path: String, maxRecordBytes: Int) throws -> (records: [ParsedRecord], error: CSVError?) {
+    let reader = CSVReadAhead(try CSVReader(path: path, maxRecordBytes: maxRecordBytes))
+    var records: [ParsedRecord] = []
+    do {
+        while try reader.next() {
+            records.append(ParsedRecord(
+                line: reader.line,
+                fieldBytes: (0..<reader.fieldCount).map { index in reader.withField(index) { Array($0) } },
+                rawBytes: reader.withRawRecord { Array($0) },
+                problem: reader.recordProblem))
+        }
+        return (records, nil)
+    } catch {
+        return (records, error)
+    }
+}
 
 /// One record as the reader reported it, in a form tests can compare.
 private struct ParsedRecord: Equatable {
