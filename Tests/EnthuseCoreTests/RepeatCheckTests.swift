@@ -14,6 +14,11 @@ struct RepeatCheckTests {
         var lines: [Int] = []
         #expect(try log.lines(withHashIn: [5, 6_999]) { lines.append($0) })
         #expect(lines == (2 ..< 20_002).filter { [5, 6_999].contains($0 % 7_000) })
+        // Many hashes, in no order, some never logged: every logged one is found, and only those
+        let asked = Set((0 ..< 3_000).map { UInt64($0 * 5 + 3) })
+        lines = []
+        #expect(try log.lines(withHashIn: asked) { lines.append($0) })
+        #expect(lines == (2 ..< 20_002).filter { asked.contains(UInt64($0 % 7_000)) })
     }
 
     @Test func aKeyLogThatCouldNotRecordALineSaysItCannotAnswer() throws {

@@ -46,7 +46,11 @@ final class RowKeyLog: @unchecked Sendable {
 
     /// Calls `body` with the line of each row whose hash is in `hashes`, in file order. False when
     /// the log failed and cannot name every such row (`body` may have been called for some).
-    func lines(withHashIn hashes: Set<UInt64>, _ body: (Int) throws -> Void) throws -> Bool {
+    ///
+    /// The hashes are looked up by binary search in a sorted copy: through a `Set`, SipHash of
+    /// every logged hash was 0.03 s of a 1,000,000-row load's last, single-threaded step (perf).
+    func lines(withHashIn hashes: some Collection<UInt64>, _ body: (Int) throws -> Void) throws -> Bool {
+        let sorted = hashes.sorted()
         flush()
         guard !failed, fflush(file) == 0 else { return false }
         rewind(file)
@@ -56,7 +60,7 @@ final class RowKeyLog: @unchecked Sendable {
             try chunk.withUnsafeBytes { bytes in
                 for record in stride(from: 0, to: count - count % Self.recordSize, by: Self.recordSize) {
                     let hash = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: record + 4, as: UInt64.self))
-                    if hashes.contains(hash) {
+                    if Self.contains(hash, in: sorted) {
                         try body(Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: record, as: UInt32.self))))
                     }
                 }
@@ -64,5 +68,14 @@ final class RowKeyLog: @unchecked Sendable {
             if count < chunk.count { break }
         }
         return ferror(file) == 0
+    }
+
+    private static func contains(_ hash: UInt64, in sorted: [UInt64]) -> Bool {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < hash { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low] == hash
     }
 }
