@@ -291,7 +291,24 @@ struct CSVReaderTests {
 
 /// Reads every record through a ``CSVReadAhead``, stopping at the first error.
 private func readAheadUntilError(path: String, maxRecordBytes: Int) throws -> (records: [ParsedRecord], error: CSVError?) {
-    let reader = CSVReadAhead(try CSVReader(path: path, maxRecordBytes: maxRecordBytes))
+    try readUntilError(CSVReadAhead(try CSVReader(path: path, maxRecordBytes: maxRecordBytes)))
+}
+
+/// What the tests read records through: the reader itself, or its read-ahead.
+private protocol CSVRecords {
+    func next() throws -> Bool
+    var line: Int { get }
+    var fieldCount: Int { get }
+    var recordProblem: String? { get }
+    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
+    func withRawRecord<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
+}
+
+extension CSVReader: CSVRecords {}
+extension CSVReadAhead: CSVRecords {}
+
+/// Reads every record, stopping at the first error, which it returns beside the records.
+private func readUntilError(_ reader: some CSVRecords) throws -> (records: [ParsedRecord], error: CSVError?) {
     var records: [ParsedRecord] = []
     do {
         while try reader.next() {
@@ -302,7 +319,7 @@ private func readAheadUntilError(path: String, maxRecordBytes: Int) throws -> (r
                 problem: reader.recordProblem))
         }
         return (records, nil)
-    } catch {
+    } catch let error as CSVError {
         return (records, error)
     }
 }
@@ -332,20 +349,7 @@ private func parse(bytes: [UInt8], chunkSize: Int = 1 << 20, maxRecordBytes: Int
 
 /// Reads every record of the file, stopping at the first error, which it returns beside the records.
 private func readUntilError(path: String, chunkSize: Int, maxRecordBytes: Int) throws -> (records: [ParsedRecord], error: CSVError?) {
-    let reader = try CSVReader(path: path, maxRecordBytes: maxRecordBytes, chunkSize: chunkSize)
-    var records: [ParsedRecord] = []
-    do {
-        while try reader.next() {
-            records.append(ParsedRecord(
-                line: reader.line,
-                fieldBytes: (0..<reader.fieldCount).map { index in reader.withField(index) { Array($0) } },
-                rawBytes: reader.withRawRecord { Array($0) },
-                problem: reader.recordProblem))
-        }
-        return (records, nil)
-    } catch {
-        return (records, error)
-    }
+    try readUntilError(CSVReader(path: path, maxRecordBytes: maxRecordBytes, chunkSize: chunkSize))
 }
 
 /// Writes `bytes` to a new temporary file, passes its path to `body`, then removes it.

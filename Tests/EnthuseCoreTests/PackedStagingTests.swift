@@ -166,11 +166,7 @@ extension PackedStagingTests {
             for value: FieldValue in [.null, .text("CPD-SCI-101"), .null, .text("CPD"), .null, .real(2), .integer(1)] { batch.append(value) }
         }
         try warehouse.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
-                INSERT INTO etl_file (id, run_id, path, file_name, source, sha256, size, status, started, finished)
-                VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
-                """, arguments: [String(repeating: "ab", count: 32)])
+            try recordStagingFile(db)
             let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
             var refusals: [Int: String] = [:]
             try batch.withUnsafeRows { lines, slots, text in
@@ -206,11 +202,7 @@ extension PackedStagingTests {
     private static func stage(_ batch: ValidatedBatch, pipeline: PipelineDefinition, in scratch: Scratch) throws -> (refused: [Int: String], staged: [Int]) {
         let warehouse = try Warehouse(path: scratch.warehouse, schemas: Project.root.appendingPathComponent("schemas"))
         return try warehouse.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
-                INSERT INTO etl_file (id, run_id, path, file_name, source, sha256, size, status, started, finished)
-                VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
-                """, arguments: [String(repeating: "ab", count: 32)])
+            try recordStagingFile(db)
             let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
             var refused: [Int: String] = [:]
             try batch.withUnsafeRows { lines, slots, text in

@@ -62,11 +62,7 @@ struct RepeatCheckTests {
         }
 
         let refused = try warehouse.pool.write { db -> [Int: String] in
-            try db.execute(sql: """
-                INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
-                INSERT INTO etl_file (id, run_id, path, file_name, source, sha256, size, status, started, finished)
-                VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
-                """, arguments: [String(repeating: "ab", count: 32)])
+            try recordStagingFile(db)
             let writer = try StagingWriter(db: db, pipeline: pipeline, fileID: 1, fileValues: [])
             var check = try #require(try RepeatedRowCheck(db: db, pipeline: pipeline, hashLimit: hashLimit))
             try batch.withUnsafeRows { lines, slots, text in

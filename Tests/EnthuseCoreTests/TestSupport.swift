@@ -163,3 +163,12 @@ extension Pseudonymiser {
         return error.map { .failure($0) } ?? .success(pseudonym)
     }
 }
+
+/// The run and the attendance file (id 1) that rows staged directly in a test belong to.
+func recordStagingFile(_ db: Database) throws {
+    try db.execute(sql: """
+        INSERT INTO etl_run (id, started, inbox, versions) VALUES (1, '2015-01-08T00:00:00Z', 'inbox', '{}');
+        INSERT INTO etl_file (id, run_id, path, file_name, source, sha256, size, status, started, finished)
+        VALUES (1, 1, 'inbox/a.csv', 'a.csv', 'attendance_csv', ?, 10, 'loaded', '2015-01-08T00:00:00Z', '2015-01-08T00:00:01Z');
+        """, arguments: [String(repeating: "ab", count: 32)])
+}

@@ -7,9 +7,9 @@ import Foundation
 /// cheaper, the reading thread was the critical path (3.2 s against the loader's 2.1 s) and
 /// scanning the CSV was 0.45 s of it. Here the scan runs beside validation and loading, the three
 /// sharing the two cores. Each record is copied out of the reader's buffer (its exact bytes, and
-/// a field's unescaped text when it held `""`) into a block; blocks go through a bounded
-/// ``HandOff`` and come back to be reused, so memory stays flat. The reader belongs to the
-/// scanning thread once this starts: nothing else touches it.
+/// a field's unescaped text when it held `""`) into a block; blocks go through a
+/// ``ReadAheadThread`` and come back to be reused, so memory stays flat. The reader belongs to
+/// the scanning thread once this starts: nothing else touches it.
 final class CSVReadAhead {
     /// Records copied out of the reader.
     struct Block: Sendable {
@@ -42,13 +42,7 @@ final class CSVReadAhead {
         var count: Int32
     }
 
-    private enum Delivery: Sendable {
-        case block(Block)
-        case finished
-        case failed(CSVError)
-    }
-
-    /// Holds the reader for the scanning thread, which lets it go before saying it has stopped.
+    /// Holds the reader for the scanning thread, which lets it go before it stops.
     private final class ReaderBox: @unchecked Sendable {
         // @unchecked: handed from the creating thread to the scanning thread once, before it starts.
         var reader: CSVReader?
@@ -60,53 +54,38 @@ final class CSVReadAhead {
     static let recordsPerBlock = 512
     static let bytesPerBlock = 128 << 10
 
-    private let deliveries = HandOff<Delivery>(capacity: 2)
-    private let recycled = HandOff<Block>(capacity: 2)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread: ReadAheadThread<Block>
     private var block = Block()
     private var index = -1
-    private var finished = false
 
     /// Starts scanning the rest of `reader`'s file on a new thread.
     init(_ reader: CSVReader) {
         let box = ReaderBox(reader)
-        let deliveries = deliveries, recycled = recycled, stopped = stopped
-        let thread = Thread {
-            Self.scan(box, into: deliveries, recycled: recycled)
-            box.reader = nil
-            stopped.signal()
+        thread = ReadAheadThread(name: "enthuse.csv", capacity: 2, recycling: 2) { deliver, reuse in
+            defer { box.reader = nil }
+            try Self.scan(box.reader!, deliver: deliver, reuse: reuse)
         }
-        thread.name = "enthuse.csv"
-        thread.start()
     }
 
-    /// Stops the scanning thread and waits until it has let the reader (and its file) go.
-    deinit {
-        deliveries.cancel()
-        recycled.cancel()
-        stopped.wait()
-    }
-
-    private static func scan(_ box: ReaderBox, into deliveries: HandOff<Delivery>, recycled: HandOff<Block>) {
-        guard let reader = box.reader else { return }
+    private static func scan(_ reader: CSVReader, deliver: (Block) -> Bool, reuse: () -> Block?) throws(CSVError) {
         var block = Block()
         do throws(CSVError) {
             while try reader.next() {
                 copy(reader, into: &block)
                 if block.records.count >= recordsPerBlock || block.bytes.count >= bytesPerBlock {
                     block.bytesRead = reader.bytesRead
-                    guard deliveries.put(.block(block)) else { return }
-                    block = recycled.poll() ?? Block()
+                    guard deliver(block) else { return }
+                    block = reuse() ?? Block()
                     block.removeAll()
                 }
             }
-            block.bytesRead = reader.bytesRead
-            if !block.records.isEmpty, !deliveries.put(.block(block)) { return }
-            _ = deliveries.put(.finished)
         } catch {
-            if !block.records.isEmpty, !deliveries.put(.block(block)) { return }
-            _ = deliveries.put(.failed(error))
+            // The records before the error, then the error.
+            if !block.records.isEmpty, !deliver(block) { return }
+            throw error
         }
+        block.bytesRead = reader.bytesRead
+        if !block.records.isEmpty { _ = deliver(block) }
     }
 
     /// Appends the reader's current record to `block`: its bytes, and where each field's text is.
@@ -135,27 +114,17 @@ final class CSVReadAhead {
                                     fieldCount: reader.fieldCount, problem: reader.recordProblem))
     }
 
-    /// Moves to the next record; false at the end of the file. Throws what stopped the scan.
-    func next() throws(CSVError) -> Bool {
+    /// Moves to the next record; false at the end of the file. Throws what stopped the scan (a
+    /// ``CSVError``).
+    func next() throws -> Bool {
         if index + 1 < block.records.count {
             index += 1
             return true
         }
-        guard !finished else { return false }
-        switch deliveries.take() {
-        case let .block(delivered):
-            let used = block
-            block = delivered
-            index = 0
-            if !used.records.isEmpty { _ = recycled.offer(used) }
-            return true
-        case .finished:
-            finished = true
-            return false
-        case let .failed(error):
-            finished = true
-            throw error
-        }
+        guard let delivered = try thread.next(returning: block.records.isEmpty ? nil : block) else { return false }
+        block = delivered
+        index = 0
+        return true
     }
 
     /// The current record's first line, its width and its problem (see ``CSVReader``).
@@ -166,18 +135,18 @@ final class CSVReadAhead {
     var bytesRead: Int { block.bytesRead }
 
     /// Calls `body` with field `field` of the current record (quotes removed, `""` unescaped).
-    func withField<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    func withField<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let span = block.fields[block.records[index].firstField + field]
-        return block.bytes.withUnsafeBufferPointer { bytes in
-            body(UnsafeBufferPointer(rebasing: bytes[Int(span.start) ..< Int(span.start) + Int(span.count)]))
+        return try block.bytes.withUnsafeBufferPointer { bytes in
+            try body(UnsafeBufferPointer(rebasing: bytes[Int(span.start) ..< Int(span.start) + Int(span.count)]))
         }
     }
 
     /// Calls `body` with the current record's exact bytes (quotes included, terminator excluded).
-    func withRawRecord<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    func withRawRecord<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let record = block.records[index]
-        return block.bytes.withUnsafeBufferPointer { bytes in
-            body(UnsafeBufferPointer(rebasing: bytes[record.rawStart ..< record.rawStart + record.rawCount]))
+        return try block.bytes.withUnsafeBufferPointer { bytes in
+            try body(UnsafeBufferPointer(rebasing: bytes[record.rawStart ..< record.rawStart + record.rawCount]))
         }
     }
 }

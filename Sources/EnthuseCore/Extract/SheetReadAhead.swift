@@ -38,67 +38,38 @@ struct SheetRowBuffer {
 /// before: a spreadsheet's records then cost the reading thread only their validation.
 ///
 /// A perf profile of a 100,000-row SpreadsheetML register had the reading thread busy for 1.6 s
-/// (libxml2 and the sheet's handler 1.1 s of it) while the loading thread inserted for 0.55 s;
-/// CSV needs no such thread, its reader being a tenth of that. Chunks of rows go through a
-/// bounded ``HandOff`` and come back to be reused, so memory stays flat. The parser belongs to
-/// the parsing thread once this starts: nothing else touches it.
+/// (libxml2 and the sheet's handler 1.1 s of it) while the loading thread inserted for 0.55 s.
+/// Chunks of rows go through a ``ReadAheadThread`` and come back to be reused, so memory stays
+/// flat. The parser belongs to the parsing thread once this starts: nothing else touches it.
 final class SheetReadAhead {
-    private enum Delivery: Sendable {
-        case rows([SheetRow])
-        case finished
-        case failed(any Error)
-    }
-
-    /// Holds the parser for the parsing thread, which lets it go before saying it has stopped.
+    /// Holds the parser for the parsing thread, which lets it go before it stops.
     private final class ParserBox: @unchecked Sendable {
         // @unchecked: handed from the creating thread to the parsing thread once, before it starts.
         var parser: (any SheetRowParser)?
         init(_ parser: any SheetRowParser) { self.parser = parser }
     }
 
-    private let deliveries = HandOff<Delivery>(capacity: 4)
-    private let recycled = HandOff<[SheetRow]>(capacity: 8)
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread: ReadAheadThread<[SheetRow]>
     private var rows: [SheetRow] = []
     private var index = -1
-    private var finished = false
 
     /// Starts parsing the rest of `parser`'s sheet on a new thread.
     init(_ parser: any SheetRowParser) {
         let box = ParserBox(parser)
-        let deliveries = deliveries, recycled = recycled, stopped = stopped
-        let thread = Thread {
-            Self.parse(box, into: deliveries, recycled: recycled)
-            box.parser = nil
-            stopped.signal()
+        thread = ReadAheadThread(name: "enthuse.sheet", capacity: 4, recycling: 8) { deliver, reuse in
+            defer { box.parser = nil }
+            try Self.parse(box.parser!, deliver: deliver, reuse: reuse)
         }
-        thread.name = "enthuse.sheet"
-        thread.start()
     }
 
-    /// Stops the parsing thread and waits until it has let the parser (and its file) go.
-    deinit {
-        deliveries.cancel()
-        recycled.cancel()
-        stopped.wait()
-    }
-
-    private static func parse(_ box: ParserBox, into deliveries: HandOff<Delivery>, recycled: HandOff<[SheetRow]>) {
-        guard let parser = box.parser else { return }
-        do {
-            while true {
-                while let used = recycled.poll() { parser.rowBuffer.reuse(used) }
-                let more = try parser.parseNextChunk()
-                var rows: [SheetRow] = []
-                parser.rowBuffer.handOver(to: &rows)
-                if !rows.isEmpty, !deliveries.put(.rows(rows)) { return }
-                if !more {
-                    _ = deliveries.put(.finished)
-                    return
-                }
-            }
-        } catch {
-            _ = deliveries.put(.failed(error))
+    private static func parse(_ parser: any SheetRowParser, deliver: ([SheetRow]) -> Bool, reuse: () -> [SheetRow]?) throws {
+        while true {
+            while let used = reuse() { parser.rowBuffer.reuse(used) }
+            let more = try parser.parseNextChunk()
+            var rows: [SheetRow] = []
+            parser.rowBuffer.handOver(to: &rows)
+            if !rows.isEmpty, !deliver(rows) { return }
+            if !more { return }
         }
     }
 
@@ -108,22 +79,10 @@ final class SheetReadAhead {
             index += 1
             return true
         }
-        guard !finished else { return false }
-        if !rows.isEmpty { _ = recycled.offer(rows) }
-        rows = []
-        index = -1
-        switch deliveries.take() {
-        case let .rows(delivered):
-            rows = delivered
-            index = 0
-            return true
-        case .finished:
-            finished = true
-            return false
-        case let .failed(error):
-            finished = true
-            throw error
-        }
+        guard let delivered = try thread.next(returning: rows.isEmpty ? nil : rows) else { return false }
+        rows = delivered
+        index = 0
+        return true
     }
 
     /// The current row's number and width.
