@@ -66,6 +66,16 @@ struct PseudonymiserTests {
         #expect(!error.expected.contains(text))
     }
 
+    @Test("an address needs one @ after a local part, and a dot inside the domain", arguments: [
+        ("a@b.co", true), ("ada.lovelace@school.sch.uk", true), ("a.b@cd", false), ("ab@.cd", false),
+        ("ab@cd.", false), ("@ab.cd", false), ("ab@c@d.e", false), ("ab@cd,e.f", false), ("ab@cd;e.f", false),
+        ("a\"b@cd.ef", false), ("ab@cd\u{7F}.ef", false), ("ab@c\td.ef", false), ("a@b.", false),
+    ])
+    func addressShape(text: String, accepted: Bool) {
+        let bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBufferPointer(Pseudonymiser.isEmailAddress) == accepted, "\(text)")
+    }
+
     @Test("a key shorter than 16 bytes is a configuration error")
     func shortKey() {
         #expect(throws: PipelineConfigurationError.self) { try Pseudonymiser(secret: "short") }

@@ -45,10 +45,13 @@ final class ReadAheadThread<Chunk: Sendable> {
         stopped.wait()
     }
 
+    /// Hands back a chunk the consumer is done with, to be refilled when there is room for it.
+    func recycle(_ used: Chunk) {
+        _ = recycled.offer(used)
+    }
+
     /// The next chunk, waiting for it; nil after the last. Throws what stopped the producer.
-    /// `used`, a chunk the consumer is done with, goes back to be refilled when there is room.
-    func next(returning used: Chunk?) throws -> Chunk? {
-        if let used { _ = recycled.offer(used) }
+    func next() throws -> Chunk? {
         guard !finished else { return nil }
         switch deliveries.take() {
         case let .chunk(chunk):

@@ -79,7 +79,8 @@ final class SheetReadAhead {
             index += 1
             return true
         }
-        guard let delivered = try thread.next(returning: rows.isEmpty ? nil : rows) else { return false }
+        guard let delivered = try thread.next() else { return false }
+        if !rows.isEmpty { thread.recycle(rows) }
         rows = delivered
         index = 0
         return true

