@@ -18,9 +18,9 @@ final class CSVReadAhead {
         // @unchecked: one thread owns a block at a time, and the hand-off passes it on.
         /// Each record's bytes as they stood in the file, then the text of fields that are not a
         /// run of them (a field with `""` or text after its closing quote).
-        fileprivate var bytes = PlainBuffer<UInt8>(capacity: 160 << 10)
-        fileprivate var records = PlainBuffer<Record>(capacity: 640)
-        fileprivate var fields = PlainBuffer<Field>(capacity: 8 << 10)
+        fileprivate var bytes = PlainBuffer<UInt8>(capacity: 80 << 10)
+        fileprivate var records = PlainBuffer<Record>(capacity: CSVReadAhead.recordsPerBlock)
+        fileprivate var fields = PlainBuffer<Field>(capacity: 16 * CSVReadAhead.recordsPerBlock)
         /// The problems of the records that have one, by index.
         fileprivate var problems: [Int: String] = [:]
         /// The reader's `bytesRead` once the block's last record was scanned.
@@ -60,10 +60,10 @@ final class CSVReadAhead {
         init(_ reader: CSVReader) { self.reader = reader }
     }
 
-    /// A block is handed over at this many records or bytes, whichever comes first: the few
-    /// blocks in flight stay around a megabyte.
-    static let recordsPerBlock = 512
-    static let bytesPerBlock = 128 << 10
+    /// A block is handed over at this many records or bytes, whichever comes first: the five
+    /// blocks at most in flight stay around half a megabyte.
+    static let recordsPerBlock = 256
+    static let bytesPerBlock = 64 << 10
 
     private let thread: ReadAheadThread<Block>
     /// The block being read, and its buffers' addresses (which stay put until it is handed back).
@@ -77,7 +77,7 @@ final class CSVReadAhead {
     /// Starts scanning the rest of `reader`'s file on a new thread.
     init(_ reader: CSVReader) {
         let box = ReaderBox(reader)
-        thread = ReadAheadThread(name: "enthuse.csv", capacity: 2, recycling: 2) { deliver, reuse in
+        thread = ReadAheadThread(name: "enthuse.csv", capacity: 2, recycling: 1) { deliver, reuse in
             defer { box.reader = nil }
             try Self.scan(box.reader!, deliver: deliver, reuse: reuse)
         }

@@ -47,10 +47,11 @@ final class RowKeyLog: @unchecked Sendable {
     /// Calls `body` with the line of each row whose hash is in `hashes`, in file order. False when
     /// the log failed and cannot name every such row (`body` may have been called for some).
     ///
-    /// The hashes are looked up by binary search in a sorted copy: through a `Set`, SipHash of
-    /// every logged hash was 0.03 s of a 1,000,000-row load's last, single-threaded step (perf).
-    func lines(withHashIn hashes: some Collection<UInt64>, _ body: (Int) throws -> Void) throws -> Bool {
-        let sorted = hashes.sorted()
+    /// The hashes are looked up by binary search, sorted: through a `Set`, SipHash of every
+    /// logged hash was 0.03 s of a 1,000,000-row load's last, single-threaded step (perf).
+    func lines(withHashIn hashes: [UInt64], _ body: (Int) throws -> Void) throws -> Bool {
+        var sorted = hashes
+        sorted.sort()
         flush()
         guard !failed, fflush(file) == 0 else { return false }
         rewind(file)
