@@ -21,6 +21,16 @@ struct RepeatCheckTests {
         #expect(lines == (2 ..< 20_002).filter { asked.contains(UInt64($0 % 7_000)) })
     }
 
+    @Test func theKeyLogFindsHashesSpreadOverAllSixtyFourBits() throws {
+        let log = try #require(RowKeyLog())
+        let hash = { (line: Int) in UInt64(line % 5_000) &* 0x9E37_79B9_7F4A_7C15 }
+        for line in 2 ..< 20_002 { log.append(line: line, hash: hash(line)) }
+        let asked = (0 ..< 5_000).filter { $0.isMultiple(of: 7) }.map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 } + [1, 2, UInt64.max]
+        var lines: [Int] = []
+        #expect(try log.lines(withHashIn: asked) { lines.append($0) })
+        #expect(lines == (2 ..< 20_002).filter { ($0 % 5_000).isMultiple(of: 7) })
+    }
+
     @Test func aKeyLogThatCouldNotRecordALineSaysItCannotAnswer() throws {
         let log = try #require(RowKeyLog())
         log.append(line: 2, hash: 1)
