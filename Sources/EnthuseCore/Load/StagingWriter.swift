@@ -106,14 +106,8 @@ struct StagingWriter {
     private func insertGroup(from first: Int, lines: UnsafeBufferPointer<Int>, slots: UnsafeBufferPointer<ValidatedBatch.Slot>,
                              text: UnsafeBufferPointer<UInt8>) throws -> Int {
         let handle = groupStatement.sqliteStatement
-        let width = columnNames.count
         for offset in 0 ..< Self.rowsPerStatement {
-            let row = first + offset
-            let base = Int32(fileParameterCount + 1 + offset * (1 + width))
-            sqlite3_bind_int64(handle, base, Int64(lines[row]))
-            for position in 0 ..< width {
-                guard try bind(slots[row * width + position], column: position, at: base + 1 + Int32(position), in: handle, text: text) else { return 0 }
-            }
+            guard try bindRow(first + offset, lines: lines, slots: slots, text: text, asRow: offset, of: handle) == nil else { return 0 }
         }
         // After a refusal, the rows `OR FAIL` kept (none, had SQLite rolled the statement back).
         return try step(groupStatement) { $0 == nil ? Self.rowsPerStatement : Int(sqlite3_changes(sqlite3_db_handle(handle))) }
@@ -122,15 +116,23 @@ struct StagingWriter {
     /// Inserts row `row` alone: nil, or the reason it was refused.
     private func insert(row: Int, lines: UnsafeBufferPointer<Int>, slots: UnsafeBufferPointer<ValidatedBatch.Slot>,
                         text: UnsafeBufferPointer<UInt8>) throws -> String? {
-        let handle = statement.sqliteStatement
-        let width = columnNames.count
-        sqlite3_bind_int64(handle, Int32(fileParameterCount + 1), Int64(lines[row]))
-        for position in 0 ..< width {
-            guard try bind(slots[row * width + position], column: position, at: Int32(fileParameterCount + 2 + position), in: handle, text: text) else {
-                return "\(columnNames[position]): expected a pseudonym (32 bytes), the only thing its BLOB column stores"
-            }
+        if let position = try bindRow(row, lines: lines, slots: slots, text: text, asRow: 0, of: statement.sqliteStatement) {
+            return "\(columnNames[position]): expected a pseudonym (32 bytes), the only thing its BLOB column stores"
         }
         return try step(statement) { $0 }
+    }
+
+    /// Binds batch row `row` (its line, then its values) to the parameters of the statement's
+    /// row `target`; nil, or the position of the first value that has no staged form.
+    private func bindRow(_ row: Int, lines: UnsafeBufferPointer<Int>, slots: UnsafeBufferPointer<ValidatedBatch.Slot>,
+                         text: UnsafeBufferPointer<UInt8>, asRow target: Int, of handle: OpaquePointer) throws -> Int? {
+        let width = columnNames.count
+        let base = Int32(fileParameterCount + 1 + target * (1 + width))
+        sqlite3_bind_int64(handle, base, Int64(lines[row]))
+        for position in 0 ..< width {
+            guard try bind(slots[row * width + position], column: position, at: base + 1 + Int32(position), in: handle, text: text) else { return position }
+        }
+        return nil
     }
 
     /// Runs `statement` to its end; `outcome` gets nil, or the constraint message when the table
