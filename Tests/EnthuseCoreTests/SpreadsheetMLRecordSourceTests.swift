@@ -232,6 +232,17 @@ struct SpreadsheetMLRecordSourceTests {
         #expect(error.message == message)
     }
 
+    @Test func encodingThatFailsHalfWayThroughATagIsRefusedAsNotWellFormed() throws {
+        // Given a UTF-7 workbook with bytes UTF-7 cannot convert inside a start tag (where an
+        // error's position, asked of libxml2 mid-conversion, read freed memory)
+        let path = Project.fixtures.appendingPathComponent("fuzz/spreadsheetml-utf7-error-mid-conversion.xml").path
+        // When it is read
+        let error = try #require(throws: XMLReadError.self) { try SpreadsheetMLRecordSource(path: path).records() }
+        // Then it is refused as XML that is not well-formed, naming the bytes, not as a file cut short
+        #expect(error.reason == .notWellFormed)
+        #expect(error.message.contains("input conversion failed due to input error, bytes 0x9F 0x96"), "\(error.message)")
+    }
+
     @Test func tableInsideAnElementOfAnotherNamespaceIsNotAWorksheets() throws {
         // Given a workbook with a Table inside a foreign element before its only worksheet, whose own table is 2 wide
         let path = Project.fixtures.appendingPathComponent("fuzz/spreadsheetml-table-in-foreign-element.xml").path

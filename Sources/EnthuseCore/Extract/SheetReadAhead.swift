@@ -1,36 +1,68 @@
 import Foundation
 
-/// A worksheet parser that completes rows a chunk of the file at a time.
+/// A worksheet parser that parses its sheet in one go, handing rows over as it completes them.
 protocol SheetRowParser: AnyObject {
-    /// The rows it completed and has not handed over, and used rows to build new ones in.
+    /// The name of the worksheet read; known once the rows have begun (``SheetRowBuffer/begin()``).
+    var worksheet: String { get }
+    /// Where it puts the rows it completes.
     var rowBuffer: SheetRowBuffer { get set }
-    /// Parses the next chunk of the sheet; false once it has been parsed to the end.
-    func parseNextChunk() throws -> Bool
+    /// Parses the sheet from the start of the file to its end, calling the row buffer's `begin()`
+    /// where the rows start.
+    func parseSheet() throws
 }
 
-/// The rows a worksheet parser has completed since it last handed them over, and used rows whose
-/// buffers it builds new rows in.
+/// The rows a worksheet parser has completed and not yet handed over, and used rows whose
+/// buffers it builds new rows in. Rows go over in batches of ``batchSize``.
 struct SheetRowBuffer {
+    static let batchSize = 256
+
+    /// Hands a batch over; false once the reading side has gone.
+    typealias Deliver = ([SheetRow]) -> Bool
+    /// A batch the reading side is done with, when there is one.
+    typealias Reuse = () -> [SheetRow]?
+
     private var completed: [SheetRow] = []
     private var spares: [SheetRow] = []
+    private var hasBegun = false
+    private var deliver: Deliver = { _ in true }
+    private var reuse: Reuse = { nil }
 
-    /// Keeps `row` when it has content (a row of blanks is no record); `row` becomes a used one
-    /// to build the next row in.
-    mutating func finish(_ row: inout SheetRow) {
+    /// From now on, sends batches through `deliver` and takes used rows from `reuse`.
+    mutating func connect(deliver: @escaping Deliver, reuse: @escaping Reuse) {
+        (self.deliver, self.reuse) = (deliver, reuse)
+    }
+
+    /// Marks where the sheet's rows begin with an empty batch, for the reading side to know the
+    /// sheet's head is good. Throws ``XMLParseStop`` once the reading side has gone.
+    mutating func begin() throws {
+        guard !hasBegun else { return }
+        hasBegun = true
+        try send()
+    }
+
+    /// Keeps `row` when it has content (a row of blanks is no record), handing over a full batch;
+    /// `row` becomes a used one to build the next row in. Throws ``XMLParseStop`` once the
+    /// reading side has gone.
+    mutating func finish(_ row: inout SheetRow) throws {
         guard row.hasContent else { return }
         completed.append(row)
         row = spares.popLast() ?? SheetRow()
+        if completed.count == Self.batchSize { try send() }
     }
 
-    /// Moves the completed rows to the end of `rows`.
-    mutating func handOver(to rows: inout [SheetRow]) {
-        rows += completed
-        completed.removeAll(keepingCapacity: true)
+    /// Hands over the rows completed since the last batch, once the parse has ended.
+    mutating func end() throws {
+        if !hasBegun || !completed.isEmpty { try send() }
+        hasBegun = true
     }
 
-    /// Takes rows that have been read, to build new rows in (up to a thousand are kept).
-    mutating func reuse(_ used: [SheetRow]) {
-        spares += used.prefix(max(0, 1_024 - spares.count))
+    private mutating func send() throws {
+        // Up to four batches of used rows are kept to build in.
+        while let used = reuse() { spares += used.prefix(max(0, 4 * Self.batchSize - spares.count)) }
+        let batch = completed
+        completed = []
+        completed.reserveCapacity(Self.batchSize)
+        guard deliver(batch) else { throw XMLParseStop() }
     }
 }
 
@@ -39,7 +71,7 @@ struct SheetRowBuffer {
 ///
 /// A perf profile of a 100,000-row SpreadsheetML register had the reading thread busy for 1.6 s
 /// (libxml2 and the sheet's handler 1.1 s of it) while the loading thread inserted for 0.55 s.
-/// Chunks of rows go through a ``ReadAheadThread`` and come back to be reused, so memory stays
+/// Batches of rows go through a ``ReadAheadThread`` and come back to be reused, so memory stays
 /// flat. The parser belongs to the parsing thread once this starts: nothing else touches it.
 final class SheetReadAhead {
     /// Holds the parser for the parsing thread, which lets it go before it stops.
@@ -53,36 +85,33 @@ final class SheetReadAhead {
     private var rows: [SheetRow] = []
     private var index = -1
 
-    /// Starts parsing the rest of `parser`'s sheet on a new thread.
-    init(_ parser: any SheetRowParser) {
+    /// Starts parsing `parser`'s sheet on a new thread and waits until its rows begin, throwing
+    /// what stopped the parse before them: a file that is no workbook is refused here.
+    init(_ parser: any SheetRowParser) throws {
         let box = ParserBox(parser)
         thread = ReadAheadThread(name: "enthuse.sheet", capacity: 4, recycling: 8) { deliver, reuse in
             defer { box.parser = nil }
-            try Self.parse(box.parser!, deliver: deliver, reuse: reuse)
+            let parser = box.parser!
+            parser.rowBuffer.connect(deliver: deliver, reuse: reuse)
+            do {
+                try parser.parseSheet()
+                try parser.rowBuffer.end()
+            } catch is XMLParseStop {
+                // The reading side has gone.
+            }
         }
-    }
-
-    private static func parse(_ parser: any SheetRowParser, deliver: ([SheetRow]) -> Bool, reuse: () -> [SheetRow]?) throws {
-        while true {
-            while let used = reuse() { parser.rowBuffer.reuse(used) }
-            let more = try parser.parseNextChunk()
-            var rows: [SheetRow] = []
-            parser.rowBuffer.handOver(to: &rows)
-            if !rows.isEmpty, !deliver(rows) { return }
-            if !more { return }
-        }
+        rows = try thread.next() ?? []
     }
 
     /// Moves to the next row; false at the end of the sheet. Throws what stopped the parse.
     func next() throws -> Bool {
-        if index + 1 < rows.count {
-            index += 1
-            return true
+        while index + 1 >= rows.count {
+            guard let delivered = try thread.next() else { return false }
+            if !rows.isEmpty { thread.recycle(rows) }
+            rows = delivered
+            index = -1
         }
-        guard let delivered = try thread.next() else { return false }
-        if !rows.isEmpty { thread.recycle(rows) }
-        rows = delivered
-        index = 0
+        index += 1
         return true
     }
 
@@ -114,9 +143,12 @@ public class SheetRecordSource: RecordSource {
     public var bytesRead: Int { 0 }
     public var fixedHeader: [String]? { nil }
 
-    init(worksheet: String, parser: any SheetRowParser) {
-        self.worksheet = worksheet
-        rows = SheetReadAhead(parser)
+    /// Starts `parser` on its thread and waits for its sheet's head.
+    init(parser: any SheetRowParser) throws {
+        rows = try SheetReadAhead(parser)
+        // The parsing thread chose the worksheet before the rows began, and the hand-over of that
+        // first batch orders its write before this read; it never changes the name afterwards.
+        worksheet = parser.worksheet
     }
 
     public func next() throws -> Bool {

@@ -20,17 +20,16 @@ import CLibXML2
 public final class SpreadsheetMLRecordSource: SheetRecordSource {
     public static let namespace = "urn:schemas-microsoft-com:office:spreadsheet"
 
-    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first: the file up
-    /// to the worksheet's table is parsed here (so a file that is no workbook is refused at once),
-    /// the rest on a thread of its own (``SheetReadAhead``).
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first. The file is
+    /// parsed on a thread of its own (``SheetReadAhead``); this waits until the parse reaches the
+    /// worksheet's table, so that a file that is no workbook is refused at once.
     public init(path: String, preferredWorksheet: String = "Attendance") throws {
-        let sheet = try SpreadsheetMLWorksheet(path: path, preferredWorksheet: preferredWorksheet)
-        super.init(worksheet: sheet.worksheet, parser: sheet)
+        try super.init(parser: SpreadsheetMLWorksheet(path: path, preferredWorksheet: preferredWorksheet))
     }
 }
 
 /// The worksheet parser behind ``SpreadsheetMLRecordSource``: an event handler that turns the
-/// worksheet's rows into `SheetRow`s, chunk by chunk of the file.
+/// worksheet's rows into `SheetRow`s.
 final class SpreadsheetMLWorksheet {
     static let tooManyColumns = "a worksheet has at most \(ColumnLetters.maxColumn) columns"
 
@@ -88,8 +87,8 @@ final class SpreadsheetMLWorksheet {
 
     var rowBuffer = SheetRowBuffer()
 
-    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and parses
-    /// up to its table.
+    /// Opens the file, to read the worksheet named `preferredWorksheet` (ignoring case), else the
+    /// first.
     init(path: String, preferredWorksheet: String) throws {
         let kind = try SpreadsheetFileKind.of(path: path)
         guard kind == .xml else {
@@ -99,13 +98,6 @@ final class SpreadsheetMLWorksheet {
         self.preferredWorksheet = preferredWorksheet.lowercased()
         parser = try XMLEventParser(path: path, handler: self)
         names = Names(parser)
-        while place.isBeforeTable, try parser.parseChunk() {}
-        if place == .start {
-            throw SpreadsheetError(.notAWorkbook, file: path, "the file has no root element")
-        }
-        if place == .workbook {
-            throw SpreadsheetError(.notAWorkbook, file: path, "the workbook has no worksheet")
-        }
     }
 
     /// A first pass over the file, made once, when the worksheet or the width cannot be known
@@ -133,8 +125,14 @@ final class SpreadsheetMLWorksheet {
 }
 
 extension SpreadsheetMLWorksheet: SheetRowParser {
-    func parseNextChunk() throws -> Bool {
-        parser.isFinished ? false : try parser.parseChunk()
+    func parseSheet() throws {
+        try parser.parse()
+        if place == .start {
+            throw SpreadsheetError(.notAWorkbook, file: path, "the file has no root element")
+        }
+        if place == .workbook {
+            throw SpreadsheetError(.notAWorkbook, file: path, "the workbook has no worksheet")
+        }
     }
 }
 
@@ -183,7 +181,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             place = .done
         case (.row, 3):
             place = .table
-            rowBuffer.finish(&building)
+            try rowBuffer.finish(&building)
         case (.cell, 4):
             place = .row
             guard cellHasData else { break }
@@ -244,6 +242,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             width = try workbookScan().worksheets[chosenWorksheet ?? 0].width
         }
         place = .table
+        try rowBuffer.begin()
     }
 
     private func startRow(_ element: XMLElementStart) throws {

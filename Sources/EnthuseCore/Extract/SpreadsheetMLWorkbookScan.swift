@@ -28,7 +28,7 @@ final class SpreadsheetMLWorkbookScan {
         self.path = path
         let parser = try XMLEventParser(path: path, handler: self)
         names = SpreadsheetMLWorksheet.Names(parser)
-        try parser.parseToEnd()
+        try parser.parse()
     }
 }
 

@@ -21,16 +21,15 @@ import Foundation
 /// memory, within their bound. Throws `SpreadsheetError`.
 public final class XLSXRecordSource: SheetRecordSource {
     /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first: the
-    /// workbook's parts and the sheet up to its rows are read here, the rows on a thread of their
-    /// own (``SheetReadAhead``).
+    /// workbook's parts are read here, the worksheet on a thread of its own (``SheetReadAhead``),
+    /// waited for until its rows begin.
     public init(path: String, preferredWorksheet: String = "Attendance", limits: XLSXLimits = XLSXLimits()) throws {
-        let sheet = try XLSXWorksheet(path: path, preferredWorksheet: preferredWorksheet, limits: limits)
-        super.init(worksheet: sheet.worksheet, parser: sheet)
+        try super.init(parser: XLSXWorksheet(path: path, preferredWorksheet: preferredWorksheet, limits: limits))
     }
 }
 
 /// The worksheet parser behind ``XLSXRecordSource``: an event handler that turns the worksheet's
-/// rows into `SheetRow`s, chunk by chunk of the unpacked part.
+/// rows into `SheetRow`s.
 final class XLSXWorksheet {
     /// Where the parse stands in the worksheet part.
     private enum Place {
@@ -103,8 +102,7 @@ final class XLSXWorksheet {
 
     var rowBuffer = SheetRowBuffer()
 
-    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first, and parses
-    /// up to its rows.
+    /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first.
     init(path: String, preferredWorksheet: String, limits: XLSXLimits) throws {
         let archive = try XLSXArchive(path: path, limits: limits)
         self.archive = archive
@@ -120,7 +118,6 @@ final class XLSXWorksheet {
         declaredRange = width.declaredRange
         (parser, stream) = try archive.parser(for: sheet.part, handler: self)
         names = Names(parser)
-        try parsing { while place == .beforeSheetData, try parser.parseChunk() {} }
     }
 
     /// Runs `body`, turning an XML or stream failure into the `SpreadsheetError` that says which.
@@ -138,10 +135,8 @@ final class XLSXWorksheet {
 }
 
 extension XLSXWorksheet: SheetRowParser {
-    func parseNextChunk() throws -> Bool {
-        var more = false
-        if !parser.isFinished { try parsing { more = try parser.parseChunk() } }
-        return more
+    func parseSheet() throws {
+        try parsing { try parser.parse() }
     }
 }
 
@@ -153,6 +148,7 @@ extension XLSXWorksheet: XMLEventHandler {
             if xmlStrEqual(element.name, names.sheetData) == 1 {
                 place = .sheetData
                 sheetDataDepth = element.depth
+                try rowBuffer.begin()
             }
         case .sheetData:
             if xmlStrEqual(element.name, names.row) == 1 { try startRow(element) }
@@ -193,7 +189,7 @@ extension XLSXWorksheet: XMLEventHandler {
             place = .done
         case .row where depth == rowDepth:
             place = .sheetData
-            rowBuffer.finish(&building)
+            try rowBuffer.finish(&building)
         case .cell where depth == cellDepth:
             place = .row
             if hasContent { try store() }

@@ -22,7 +22,7 @@ struct XLSXSheetWidth {
         scan.names = (parser.intern("worksheet"), parser.intern("dimension"), parser.intern("sheetData"), parser.intern("row"),
                       parser.intern("c"), parser.intern("r"), parser.intern("ref"))
         do {
-            while scan.declared == nil, try parser.parseChunk() {}
+            try parser.parse()
         } catch let error as XMLReadError {
             throw archive.explain(error, stream: stream)
         }
@@ -70,6 +70,7 @@ extension SheetWidthScan: XMLEventHandler {
             skipping = element.depth
         } else if xmlStrEqual(element.name, names.sheetData) == 1 {
             declared = dimension
+            if declared != nil { throw XMLParseStop() }
         } else if element.depth == 1, xmlStrEqual(element.name, names.dimension) == 1 {
             dimension = element.attribute(names.range, in: nil).flatMap { range in
                 XLSXSheetWidth.lastColumn(ofRange: range).map { ($0, String(decoding: range, as: UTF8.self)) }

@@ -131,6 +131,9 @@ extension LibXML2ErrorLog {
         // and when the file ends inside it. A file that was cut short leaves something
         // unfinished and has used up the input (but for a short run of text the parser holds
         // back, waiting for the next '<'); content after the root leaves input unread.
+        // Bytes the declared encoding cannot convert end the text libxml2 sees: what it then
+        // finds unfinished is not a file cut short.
+        if entry.domain == Int32(XML_FROM_I18N.rawValue) { return (.notWellFormed, "not well-formed XML: \(entry.message)") }
         let unfinished = errors.contains { Self.unfinishedCodes.contains($0.code) }
         if unfinished, unreadBytes < 300 {
             if inputSize == 0 { return (.truncated, "the file is empty") }
