@@ -4,35 +4,43 @@ import Foundation
 protocol SheetRowParser: AnyObject {
     /// The name of the worksheet read; known once the rows have begun (``SheetRowBuffer/begin()``).
     var worksheet: String { get }
-    /// Where it puts the rows it completes.
+    /// Where it builds its rows.
     var rowBuffer: SheetRowBuffer { get set }
     /// Parses the sheet from the start of the file to its end, calling the row buffer's `begin()`
     /// where the rows start.
     func parseSheet() throws
 }
 
-/// The rows a worksheet parser has completed and not yet handed over, and used rows whose
-/// buffers it builds new rows in. Rows go over in batches of ``batchSize``.
+/// Where a worksheet parser builds its rows, one at a time, into blocks it hands over when full.
+///
+/// A row is started with its number and width, and its cells are set by column; text that comes
+/// in pieces goes straight in (``appendText(_:)``) and is made a cell's afterwards
+/// (``setCell(_:textFrom:)``). A finished row of blanks is no record and is dropped.
 struct SheetRowBuffer {
-    static let batchSize = 256
+    /// Hands a block over; false once the reading side has gone.
+    typealias Deliver = (SheetRowBlock) -> Bool
+    /// A block the reading side is done with, when there is one.
+    typealias Reuse = () -> SheetRowBlock?
 
-    /// Hands a batch over; false once the reading side has gone.
-    typealias Deliver = ([SheetRow]) -> Bool
-    /// A batch the reading side is done with, when there is one.
-    typealias Reuse = () -> [SheetRow]?
-
-    private var completed: [SheetRow] = []
-    private var spares: [SheetRow] = []
+    private var block = SheetRowBlock()
     private var hasBegun = false
     private var deliver: Deliver = { _ in true }
     private var reuse: Reuse = { nil }
 
-    /// From now on, sends batches through `deliver` and takes used rows from `reuse`.
+    /// The row being built: its number, its first cell and the first of its bytes in the block.
+    private(set) var number = 0
+    private var width = 0
+    private var firstCell = 0
+    private var firstByte = 0
+    /// Whether a cell holds anything but blanks: a row without one is not a record.
+    private var hasContent = false
+
+    /// From now on, sends blocks through `deliver` and takes used ones from `reuse`.
     mutating func connect(deliver: @escaping Deliver, reuse: @escaping Reuse) {
         (self.deliver, self.reuse) = (deliver, reuse)
     }
 
-    /// Marks where the sheet's rows begin with an empty batch, for the reading side to know the
+    /// Marks where the sheet's rows begin with an empty block, for the reading side to know the
     /// sheet's head is good. Throws ``XMLParseStop`` once the reading side has gone.
     mutating func begin() throws {
         guard !hasBegun else { return }
@@ -40,29 +48,79 @@ struct SheetRowBuffer {
         try send()
     }
 
-    /// Keeps `row` when it has content (a row of blanks is no record), handing over a full batch;
-    /// `row` becomes a used one to build the next row in. Throws ``XMLParseStop`` once the
-    /// reading side has gone.
-    mutating func finish(_ row: inout SheetRow) throws {
-        guard row.hasContent else { return }
-        completed.append(row)
-        row = spares.popLast() ?? SheetRow()
-        if completed.count == Self.batchSize { try send() }
+    /// Starts row `number` of a sheet `width` columns wide, every cell empty.
+    mutating func startRow(number: Int, width: Int) {
+        self.number = number
+        self.width = width
+        firstCell = block.cells.count
+        firstByte = block.bytes.count
+        hasContent = false
+        block.cells.append(repeating: SheetRowBlock.Cell(start: 0, count: 0), count: width)
     }
 
-    /// Hands over the rows completed since the last batch, once the parse has ended.
+    /// Puts `text` in the cell at `index` (0-based), which must lie within the width.
+    mutating func set(_ index: Int, utf8 text: UnsafeBufferPointer<UInt8>) {
+        let start = textStart
+        appendText(text)
+        setCell(index, textFrom: start)
+    }
+
+    mutating func set(_ index: Int, _ text: String) {
+        var text = text
+        text.withUTF8 { set(index, utf8: $0) }
+    }
+
+    /// Where text appended from now on starts.
+    var textStart: Int { block.bytes.count }
+
+    /// Appends text for a cell: the cell is set afterwards, from where its text started.
+    mutating func appendText(_ text: UnsafeBufferPointer<UInt8>) {
+        block.bytes.append(contentsOf: text)
+    }
+
+    /// The text appended since `start`.
+    func text(from start: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: block.bytes.base + start, count: block.bytes.count - start)
+    }
+
+    /// Drops the text appended since `start`.
+    mutating func dropText(from start: Int) {
+        block.bytes.truncate(to: start)
+    }
+
+    /// Makes the text appended since `start` the cell at `index` (0-based, within the width).
+    mutating func setCell(_ index: Int, textFrom start: Int) {
+        precondition(index < width, "a cell beyond the sheet's width")
+        let text = text(from: start)
+        block.cells.base[firstCell + index] = SheetRowBlock.Cell(start: start, count: text.count)
+        if !hasContent {
+            hasContent = text.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        }
+    }
+
+    /// Keeps the row when it has content, handing over a full block. Throws ``XMLParseStop``
+    /// once the reading side has gone.
+    mutating func finishRow() throws {
+        guard hasContent else {
+            block.cells.truncate(to: firstCell)
+            block.bytes.truncate(to: firstByte)
+            return
+        }
+        block.rows.append(SheetRowBlock.Row(number: number, firstCell: firstCell, width: width))
+        if block.isFull { try send() }
+    }
+
+    /// Hands over the rows finished since the last block, once the parse has ended.
     mutating func end() throws {
-        if !hasBegun || !completed.isEmpty { try send() }
+        if !hasBegun || block.rows.count > 0 { try send() }
         hasBegun = true
     }
 
     private mutating func send() throws {
-        // Up to four batches of used rows are kept to build in.
-        while let used = reuse() { spares += used.prefix(max(0, 4 * Self.batchSize - spares.count)) }
-        let batch = completed
-        completed = []
-        completed.reserveCapacity(Self.batchSize)
-        guard deliver(batch) else { throw XMLParseStop() }
+        let full = block
+        block = reuse() ?? SheetRowBlock()
+        block.removeAll()
+        guard deliver(full) else { throw XMLParseStop() }
     }
 }
 
@@ -71,7 +129,7 @@ struct SheetRowBuffer {
 ///
 /// A perf profile of a 100,000-row SpreadsheetML register had the reading thread busy for 1.6 s
 /// (libxml2 and the sheet's handler 1.1 s of it) while the loading thread inserted for 0.55 s.
-/// Batches of rows go through a ``ReadAheadThread`` and come back to be reused, so memory stays
+/// Blocks of rows go through a ``ReadAheadThread`` and come back to be reused, so memory stays
 /// flat. The parser belongs to the parsing thread once this starts: nothing else touches it.
 final class SheetReadAhead {
     /// Holds the parser for the parsing thread, which lets it go before it stops.
@@ -81,8 +139,13 @@ final class SheetReadAhead {
         init(_ parser: any SheetRowParser) { self.parser = parser }
     }
 
-    private let thread: ReadAheadThread<[SheetRow]>
-    private var rows: [SheetRow] = []
+    private let thread: ReadAheadThread<SheetRowBlock>
+    /// The block being read, and its buffers' addresses (which stay put until it is handed back).
+    private var block: SheetRowBlock?
+    private var bytes: UnsafeMutablePointer<UInt8>?
+    private var cells: UnsafeMutablePointer<SheetRowBlock.Cell>?
+    private var rows: UnsafeMutablePointer<SheetRowBlock.Row>?
+    private var rowCount = 0
     private var index = -1
 
     /// Starts parsing `parser`'s sheet on a new thread and waits until its rows begin, throwing
@@ -100,32 +163,45 @@ final class SheetReadAhead {
                 // The reading side has gone.
             }
         }
-        rows = try thread.next() ?? []
+        if let first = try thread.next() { read(first) }
     }
 
     /// Moves to the next row; false at the end of the sheet. Throws what stopped the parse.
     func next() throws -> Bool {
-        while index + 1 >= rows.count {
+        while index + 1 >= rowCount {
+            // The last block stays, so that the last row can still be asked for.
             guard let delivered = try thread.next() else { return false }
-            if !rows.isEmpty { thread.recycle(rows) }
-            rows = delivered
-            index = -1
+            read(delivered)
         }
         index += 1
         return true
     }
 
+    private func read(_ delivered: SheetRowBlock) {
+        if let used = block { thread.recycle(used) }
+        block = delivered
+        bytes = delivered.bytes.base
+        cells = delivered.cells.base
+        rows = delivered.rows.base
+        rowCount = delivered.rows.count
+        index = -1
+    }
+
     /// The current row's number and width.
-    var line: Int { rows[index].number }
-    var width: Int { rows[index].width }
+    var line: Int { rows![index].number }
+    var width: Int { rows![index].width }
 
     /// Calls `body` with field `field` of the current row, in place.
     func withField<R>(_ field: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        rows.withUnsafeBufferPointer { $0[index].withField(field, body) }
+        let cell = cells![rows![index].firstCell + field]
+        return body(UnsafeBufferPointer(start: bytes! + cell.start, count: cell.count))
     }
 
+    /// The row as one line of CSV, with the cells at `masked` indexes replaced by `«masked»`.
     func rawText(masking masked: Set<Int>) -> String {
-        rows[index].rawText(masking: masked)
+        (0..<width).map { field in
+            masked.contains(field) ? "«masked»" : CSVText.quoted(withField(field) { String(decoding: $0, as: UTF8.self) })
+        }.joined(separator: ",")
     }
 }
 

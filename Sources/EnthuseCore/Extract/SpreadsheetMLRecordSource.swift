@@ -29,7 +29,7 @@ public final class SpreadsheetMLRecordSource: SheetRecordSource {
 }
 
 /// The worksheet parser behind ``SpreadsheetMLRecordSource``: an event handler that turns the
-/// worksheet's rows into `SheetRow`s.
+/// worksheet's rows into records.
 final class SpreadsheetMLWorksheet {
     static let tooManyColumns = "a worksheet has at most \(ColumnLetters.maxColumn) columns"
 
@@ -76,13 +76,13 @@ final class SpreadsheetMLWorksheet {
     private var chosenWorksheet: Int?
     private var scan: SpreadsheetMLWorkbookScan?
 
-    private var building = SheetRow()
     private var nextRow = 1
     private var nextColumn = 1
     private var cellColumn = 0
-    /// Whether the cell has a `Data` element; the text of the last one is `dataText`.
+    /// Whether the cell has a `Data` element; the text of the last one starts at `dataStart` in
+    /// the row buffer.
     private var cellHasData = false
-    private var dataText: [UInt8] = []
+    private var dataStart = 0
     private var dataIsBoolean = false
 
     var rowBuffer = SheetRowBuffer()
@@ -139,27 +139,27 @@ extension SpreadsheetMLWorksheet: SheetRowParser {
 extension SpreadsheetMLWorksheet: XMLEventHandler {
     func startElement(_ element: XMLElementStart) throws {
         if skipping != nil { return }
-        let inNamespace = xmlStrEqual(element.namespace, names.namespace) == 1
+        let inNamespace = element.namespace == names.namespace
         switch place {
         case .start:
             try root(element, inNamespace: inNamespace)
         case .workbook:
-            guard element.depth == 1, inNamespace, xmlStrEqual(element.name, names.worksheet) == 1 else { return skip(element) }
+            guard element.depth == 1, inNamespace, element.name == names.worksheet else { return skip(element) }
             try chooseWorksheet(element)
         case .worksheet:
-            guard element.depth == 2, inNamespace, xmlStrEqual(element.name, names.table) == 1 else { return skip(element) }
+            guard element.depth == 2, inNamespace, element.name == names.table else { return skip(element) }
             try openTable(element)
         case .table:
-            guard element.depth == 3, inNamespace, xmlStrEqual(element.name, names.row) == 1 else { return skip(element) }
+            guard element.depth == 3, inNamespace, element.name == names.row else { return skip(element) }
             try startRow(element)
         case .row:
-            guard element.depth == 4, inNamespace, xmlStrEqual(element.name, names.cell) == 1 else { return skip(element) }
+            guard element.depth == 4, inNamespace, element.name == names.cell else { return skip(element) }
             try startCell(element)
         case .cell:
-            guard element.depth == 5, inNamespace, xmlStrEqual(element.name, names.data) == 1 else { return skip(element) }
+            guard element.depth == 5, inNamespace, element.name == names.data else { return skip(element) }
             place = .data
             cellHasData = true
-            dataText.removeAll(keepingCapacity: true)
+            dataStart = rowBuffer.textStart
             dataIsBoolean = element.attribute(names.type, in: names.namespace).map { $0.count == 7 && $0.elementsEqual("Boolean".utf8) } == true
         case .data:
             // Rich text: the characters of every element inside Data are the cell's.
@@ -181,15 +181,17 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             place = .done
         case (.row, 3):
             place = .table
-            try rowBuffer.finish(&building)
+            try rowBuffer.finishRow()
         case (.cell, 4):
             place = .row
             guard cellHasData else { break }
-            if dataIsBoolean, dataText.count == 1, dataText[0] == UInt8(ascii: "1") || dataText[0] == UInt8(ascii: "0") {
-                var text = dataText[0] == UInt8(ascii: "1") ? "TRUE" : "FALSE"
-                text.withUTF8 { building.set(cellColumn - 1, utf8: $0) }
+            let text = rowBuffer.text(from: dataStart)
+            if dataIsBoolean, text.count == 1, text[0] == UInt8(ascii: "1") || text[0] == UInt8(ascii: "0") {
+                let isTrue = text[0] == UInt8(ascii: "1")
+                rowBuffer.dropText(from: dataStart)
+                rowBuffer.set(cellColumn - 1, isTrue ? "TRUE" : "FALSE")
             } else {
-                dataText.withUnsafeBufferPointer { building.set(cellColumn - 1, utf8: $0) }
+                rowBuffer.setCell(cellColumn - 1, textFrom: dataStart)
             }
         case (.data, 5):
             place = .cell
@@ -200,8 +202,8 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
 
     func text(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         guard place == .data, skipping == nil else { return }
-        dataText.append(contentsOf: bytes)
-        if dataText.count > parser.limits.maxTextBytes { throw parser.textTooLong() }
+        rowBuffer.appendText(bytes)
+        if rowBuffer.textStart - dataStart > parser.limits.maxTextBytes { throw parser.textTooLong() }
     }
 
     private func skip(_ element: XMLElementStart) {
@@ -209,7 +211,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
     }
 
     private func root(_ element: XMLElementStart, inNamespace: Bool) throws {
-        guard xmlStrEqual(element.name, names.workbook) == 1, inNamespace else {
+        guard element.name == names.workbook, inNamespace else {
             let namespace = element.namespace.map { "namespace \(String(cString: $0))" } ?? "no namespace"
             throw SpreadsheetError(.wrongKind, file: path, line: element.line,
                 "the root element is <\(String(cString: element.name))> in \(namespace), so this is not an Excel XML Spreadsheet 2003 "
@@ -259,7 +261,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             throw SpreadsheetError(.malformedSheet, file: path, line: element.line, message)
         }
         let span = try self.number(names.span, of: element) ?? 0
-        building.start(number: number, width: width)
+        rowBuffer.startRow(number: number, width: width)
         // A span past the last row ends there; subtracting keeps a huge one from overflowing.
         nextRow = number + min(span, ColumnLetters.maxRow - number) + 1
         nextColumn = 1
@@ -269,7 +271,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
     private func startCell(_ element: XMLElementStart) throws {
         let column = try number(names.index, of: element) ?? nextColumn
         guard column >= nextColumn else {
-            throw SpreadsheetError(.malformedSheet, file: path, row: building.number, column: column,
+            throw SpreadsheetError(.malformedSheet, file: path, row: rowBuffer.number, column: column,
                 "a cell says ss:Index=\"\(column)\" after column \(ColumnLetters.name(nextColumn - 1)): cells must go "
                     + "left to right")
         }
@@ -278,7 +280,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         guard column <= width, merged <= width - column else {
             let bound = widthDeclared ? "the table's ss:ExpandedColumnCount of \(width); Excel itself refuses such a file"
                 : "column \(ColumnLetters.name(ColumnLetters.maxColumn)), the last a worksheet has"
-            throw SpreadsheetError(.malformedSheet, file: path, row: building.number, column: column, "the cell reaches beyond \(bound)")
+            throw SpreadsheetError(.malformedSheet, file: path, row: rowBuffer.number, column: column, "the cell reaches beyond \(bound)")
         }
         nextColumn = column + merged + 1
         cellColumn = column
@@ -288,7 +290,8 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
 }
 
 extension SpreadsheetMLWorksheet {
-    /// The names the reader looks for, interned in the parser's dictionary.
+    /// The names the reader looks for, interned in the parser's dictionary: compared by pointer
+    /// with the names libxml2 hands out (see ``XMLElementStart``).
     struct Names {
         let namespace, workbook, worksheet, table, row, cell, data: UnsafePointer<xmlChar>
         let name, type, index, span, mergeAcross, expandedColumnCount: UnsafePointer<xmlChar>

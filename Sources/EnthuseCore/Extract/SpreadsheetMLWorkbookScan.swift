@@ -37,27 +37,27 @@ extension SpreadsheetMLWorkbookScan: XMLEventHandler {
         guard skipping == nil else { return }
         // Elements of other namespaces are skipped whole, as the reading pass skips them: a
         // table inside one is not a worksheet's.
-        guard xmlStrEqual(element.namespace, names.namespace) == 1 else {
+        guard element.namespace == names.namespace else {
             skipping = element.depth
             return
         }
         switch element.depth {
-        case 0 where xmlStrEqual(element.name, names.workbook) == 1:
+        case 0 where element.name == names.workbook:
             return
-        case 1 where xmlStrEqual(element.name, names.worksheet) == 1:
+        case 1 where element.name == names.worksheet:
             guard worksheets.count < Self.maxWorksheets else {
                 throw SpreadsheetError(.malformedSheet, file: path, line: element.line,
                     "the workbook has more than \(Self.maxWorksheets) worksheets")
             }
             worksheets.append(Worksheet(name: element.attributeText(names.name, in: names.namespace) ?? "", width: 0))
-        case 2 where xmlStrEqual(element.name, names.table) == 1:
+        case 2 where element.name == names.table:
             if let declared = element.attributeText(names.expandedColumnCount, in: names.namespace).flatMap(Int.init) {
                 worksheets[worksheets.count - 1].width = min(max(declared, 0), ColumnLetters.maxColumn)
                 skipping = element.depth
             }
-        case 3 where xmlStrEqual(element.name, names.row) == 1:
+        case 3 where element.name == names.row:
             column = 0
-        case 4 where xmlStrEqual(element.name, names.cell) == 1:
+        case 4 where element.name == names.cell:
             let index = element.attributeText(names.index, in: names.namespace).flatMap(Int.init)
             let merged = element.attributeText(names.mergeAcross, in: names.namespace).flatMap(Int.init) ?? 0
             // Out-of-order or absurd positions are the reading pass's to refuse, with the row.

@@ -29,7 +29,7 @@ public final class XLSXRecordSource: SheetRecordSource {
 }
 
 /// The worksheet parser behind ``XLSXRecordSource``: an event handler that turns the worksheet's
-/// rows into `SheetRow`s.
+/// rows into records.
 final class XLSXWorksheet {
     /// Where the parse stands in the worksheet part.
     private enum Place {
@@ -86,7 +86,6 @@ final class XLSXWorksheet {
     private var skipping: Int?
     private var sheetDataDepth = 0
     private var rowDepth = 0
-    private var building = SheetRow()
     private var lastRow = 0
     private var lastColumn = 0
     private var cellColumn = 0
@@ -189,7 +188,7 @@ extension XLSXWorksheet: XMLEventHandler {
             place = .done
         case .row where depth == rowDepth:
             place = .sheetData
-            try rowBuffer.finish(&building)
+            try rowBuffer.finishRow()
         case .cell where depth == cellDepth:
             place = .row
             if hasContent { try store() }
@@ -223,7 +222,7 @@ extension XLSXWorksheet: XMLEventHandler {
             return number
         } ?? lastRow + 1
         lastRow = number
-        building.start(number: number, width: width)
+        rowBuffer.startRow(number: number, width: width)
         lastColumn = 0
         rowDepth = element.depth
         place = .row
@@ -265,21 +264,21 @@ extension XLSXWorksheet: XMLEventHandler {
         switch cellType {
         case .shared:
             let raw = String(decoding: content, as: UTF8.self)
-            guard let number = Int(raw), let _ = strings.withString(number, { building.set(index, utf8: $0) }) else {
+            guard let number = Int(raw), let _ = strings.withString(number, { rowBuffer.set(index, utf8: $0) }) else {
                 throw malformed(row: lastRow, column: cellColumn, line: nil,
                     "the cell refers to shared string \(raw), but the workbook has \(strings.count)")
             }
         case .boolean where content == [UInt8(ascii: "1")]:
-            building.set(index, "TRUE")
+            rowBuffer.set(index, "TRUE")
         case .boolean where content == [UInt8(ascii: "0")]:
-            building.set(index, "FALSE")
+            rowBuffer.set(index, "FALSE")
         case .number where styles.isDate(cellStyle):
             let raw = String(decoding: content, as: UTF8.self)
-            building.set(index, Double(raw).flatMap { ExcelSerialDate.isoText($0, system: dateSystem) } ?? raw)
+            rowBuffer.set(index, Double(raw).flatMap { ExcelSerialDate.isoText($0, system: dateSystem) } ?? raw)
         case .inlineString where XLSXSharedStrings.mayHoldEscapes(content):
-            building.set(index, XLSXSharedStrings.decodingEscapes(String(decoding: content, as: UTF8.self)))
+            rowBuffer.set(index, XLSXSharedStrings.decodingEscapes(String(decoding: content, as: UTF8.self)))
         default:
-            content.withUnsafeBufferPointer { building.set(index, utf8: $0) }
+            content.withUnsafeBufferPointer { rowBuffer.set(index, utf8: $0) }
         }
     }
 }

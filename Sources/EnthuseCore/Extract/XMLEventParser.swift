@@ -15,6 +15,10 @@ protocol XMLEventHandler: AnyObject {
 }
 
 /// An element start as libxml2's SAX2 parser reports it.
+///
+/// libxml2 hands out names and namespace URIs from its parser's dictionary, so a name interned
+/// there (``XMLEventParser/intern(_:)``) is equal to one of them exactly when it is the same
+/// pointer: the attribute lookup compares pointers, one of the costs of a SpreadsheetML cell.
 struct XMLElementStart {
     /// The element's local name.
     let name: UnsafePointer<xmlChar>
@@ -22,25 +26,21 @@ struct XMLElementStart {
     let namespace: UnsafePointer<xmlChar>?
     /// 0 for the root element.
     let depth: Int
-    /// The line on which the start tag ends.
-    let line: Int
+    fileprivate let context: xmlParserCtxtPtr
     fileprivate let attributeCount: Int
     /// libxml2's attributes: five pointers each (local name, prefix, URI, value, value end).
     fileprivate let attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
 
-    /// Whether the element is `name` in `namespace` (both interned by ``XMLEventParser/intern(_:)``).
-    func isNamed(_ name: UnsafePointer<xmlChar>, in namespace: UnsafePointer<xmlChar>) -> Bool {
-        xmlStrEqual(self.name, name) == 1 && xmlStrEqual(self.namespace, namespace) == 1
-    }
+    /// The line on which the start tag ends (asked of libxml2 only when wanted).
+    var line: Int { Int(xmlSAX2GetLineNumber(context)) }
 
-    /// The value of the attribute `name` in `namespace` (nil for an unprefixed one) as UTF-8
-    /// bytes, or nil when the element has none.
+    /// The value of the attribute `name` in `namespace` (nil for an unprefixed one; both interned
+    /// by ``XMLEventParser/intern(_:)``) as UTF-8 bytes, or nil when the element has none.
     func attribute(_ name: UnsafePointer<xmlChar>, in namespace: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8>? {
         guard let attributes else { return nil }
         for index in 0..<attributeCount {
             let base = attributes + 5 * index
-            guard xmlStrEqual(base[0], name) == 1, xmlStrEqual(base[2], namespace) == 1,
-                  let start = base[3], let end = base[4] else { continue }
+            guard base[0] == name, base[2] == namespace, let start = base[3], let end = base[4] else { continue }
             return UnsafeBufferPointer(start: start, count: end - start)
         }
         return nil
@@ -212,7 +212,7 @@ final class XMLEventParser {
         guard depth < limits.maxDepth else {
             return stop(XMLReadError(.tooDeep, file: file, line: line, limits.tooDeepMessage))
         }
-        let element = XMLElementStart(name: name, namespace: namespace, depth: depth, line: line,
+        let element = XMLElementStart(name: name, namespace: namespace, depth: depth, context: context,
                                       attributeCount: attributeCount, attributes: attributes)
         depth += 1
         do { try handler.startElement(element) } catch { stop(error) }
