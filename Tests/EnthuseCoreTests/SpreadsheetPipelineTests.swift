@@ -69,6 +69,25 @@ struct SpreadsheetPipelineTests {
         #expect(try fromXLSX.read { try Int.fetchAll($0, sql: "SELECT line FROM stg_school_link ORDER BY line") } == Array(4...35))
     }
 
+    @Test func spreadsheetDeliveredAgainIsADuplicateThoughItsParseStartsBeforeItsHash() throws {
+        // Given the links sample as SpreadsheetML, loaded once
+        let scratch = try Scratch()
+        let table = try Self.sampleRows().map { fields in
+            "<Row>" + fields.map { "<Cell><Data ss:Type=\"String\">\(Self.escaped($0))</Data></Cell>" }.joined() + "</Row>"
+        }.joined(separator: "\n")
+        try scratch.write("\(Self.links).xml", text: SpreadsheetTestFiles.spreadsheetML(table))
+        let catalog = try Self.catalog(linksAs: .spreadsheetml, extension: "xml")
+        let first = try load(scratch, catalog)
+        let staged = try scratch.dump([Self.linkColumns])
+        // When the same inbox is run again
+        let second = try PipelineRunner(catalog: catalog, warehousePath: scratch.warehouse, logger: Logger(label: "test")).run(inbox: scratch.inbox.path)
+        // Then the workbook is found loaded before, its early parse is dropped, and nothing is staged twice
+        #expect(first.files.map(\.status) == [.loaded, .loaded], "\(first.files.map(\.message))")
+        #expect(second.files.map(\.status) == [.duplicate, .duplicate])
+        #expect(second.exitCode == 0)
+        #expect(try scratch.dump([Self.linkColumns]) == staged)
+    }
+
     @Test func csvNamedAsAWorkbookIsARejectedFileThatSaysWhatItIs() throws {
         // Given the links CSV delivered under an .xlsx name
         let scratch = try Scratch()

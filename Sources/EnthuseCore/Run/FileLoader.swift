@@ -41,7 +41,7 @@ struct FileLoader {
     func load(path: String, pipeline: PipelineDefinition, captures: [String: String], prepared: PreparedFile? = nil,
               readAhead: ReadAhead? = nil) throws -> FileOutcome {
         let clock = ContinuousClock.now
-        let prepared = try prepared ?? prepare(path: path, pipeline: pipeline, captures: captures)
+        let prepared = try prepared ?? prepare(path: path, pipeline: pipeline, captures: captures, readingEarly: true)
         var outcome = try stages(prepared, readAhead: readAhead)
         outcome.seconds = (ContinuousClock.now - clock).seconds
         return outcome
@@ -49,7 +49,13 @@ struct FileLoader {
 
     /// The stages before the file's transaction. `db`, when given, is the writer's connection
     /// inside another file's transaction (a read-ahead); otherwise a reader looks up the ledger.
-    func prepare(path: String, pipeline: PipelineDefinition, captures: [String: String], db: Database? = nil) throws -> PreparedFile {
+    ///
+    /// `readingEarly` starts the reading thread of a file that needs no encoding detected (XML
+    /// names its own, a workbook has none) before the file is fingerprinted, so that parsing and
+    /// hashing overlap: the hash of a 663 MB SpreadsheetML register was 0.46 s before its first
+    /// row (perf). The thread is stopped again when the file turns out loaded before or refused.
+    func prepare(path: String, pipeline: PipelineDefinition, captures: [String: String], db: Database? = nil,
+                 readingEarly: Bool = false) throws -> PreparedFile {
         let fileName = (path as NSString).lastPathComponent
         var prepared = PreparedFile(outcome: FileOutcome(path: path, fileName: fileName, source: pipeline.source, started: Timestamp.now()),
                                     pipeline: pipeline, fileValues: [], state: .ready(encoding: nil))
@@ -57,6 +63,12 @@ struct FileLoader {
             prepared.fileValues = try Self.fileValues(captures: captures, dateCapture: pipeline.files.dateCapture)
             prepared.outcome.fileDate = pipeline.files.dateCapture.flatMap { name in prepared.fileValues.first { $0.0 == name } }.flatMap {
                 if case let .text(date) = $0.1 { return date } else { return nil }
+            }
+            if readingEarly, db == nil, !pipeline.files.format.hasTextEncoding, let size = Self.size(ofFile: path) {
+                prepared.outcome.size = size
+                let outcome = prepared.outcome
+                let early = try warehouse.pool.read { db in try self.producer(for: outcome, pipeline: pipeline, encoding: nil, db: db) }
+                prepared.reading = ReadingThread(early, capacity: Self.readingCapacity)
             }
             let fingerprint = try FileFingerprint.compute(path: path, detectingEncoding: pipeline.files.format.hasTextEncoding)
             prepared.outcome.sha256 = fingerprint.sha256
@@ -79,7 +91,19 @@ struct FileLoader {
             // The inbox file itself could not be read (permissions, vanished): not a data problem.
             prepared.state = .refused(FileRejection(reason: error.description, line: nil))
         }
+        if case .ready = prepared.state {} else {
+            prepared.reading?.stop()
+            prepared.reading = nil
+        }
         return prepared
+    }
+
+    /// Batches the reading thread of the file being loaded may validate ahead of its staging.
+    static let readingCapacity = 2
+
+    private static func size(ofFile path: String) -> Int? {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : nil
     }
 
     private func stages(_ prepared: PreparedFile, readAhead: ReadAhead?) throws -> FileOutcome {
@@ -184,7 +208,7 @@ struct FileLoader {
     /// file's thread is running, `readAhead` starts the next file's.
     private func readRecords(_ db: Database, _ outcome: inout FileOutcome, pipeline: PipelineDefinition, encoding: DetectedEncoding?,
                              runID: Int64, fileID: Int64, writer: StagingWriter?, reading: ReadingThread? = nil, readAhead: ReadAhead? = nil) throws {
-        let reading = try reading ?? ReadingThread(producer(for: outcome, pipeline: pipeline, encoding: encoding, db: db), capacity: 2)
+        let reading = try reading ?? ReadingThread(producer(for: outcome, pipeline: pipeline, encoding: encoding, db: db), capacity: Self.readingCapacity)
         // Whatever ends this loop, the reading thread stops and closes the file before the
         // transaction does.
         defer { reading.stop() }
