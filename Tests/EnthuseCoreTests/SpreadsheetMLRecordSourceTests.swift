@@ -243,6 +243,31 @@ struct SpreadsheetMLRecordSourceTests {
         #expect(error.message.contains("input conversion failed due to input error, bytes 0x9F 0x96"), "\(error.message)")
     }
 
+    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Project.fixtures.appendingPathComponent("fuzz").path)
+        .filter { $0.hasPrefix("spreadsheetml-") }.sorted())
+    func fuzzInputsReadTheSameInStretchesAsInOneParse(fixture: String) throws {
+        // Given an input the fuzz target kept
+        let path = Project.fixtures.appendingPathComponent("fuzz/" + fixture).path
+        // When it is read in one parse, and in stretches of 16 bytes
+        let outcome = { (stretchBytes: Int) -> String in
+            do { return "\(try SpreadsheetMLRecordSource(path: path, stretchBytes: stretchBytes).records())" } catch { return "\(error)" }
+        }
+        // Then the records, or the error, are the same
+        #expect(outcome(16) == outcome(SpreadsheetMLRecordSource.stretchBytes))
+    }
+
+    @Test func namespaceErrorInTheTablesStartTagIsReportedAsSuchSplitOrNot() throws {
+        // Given a workbook whose Table start tag uses an undeclared prefix (x:FullColumns)
+        let path = Project.fixtures.appendingPathComponent("fuzz/spreadsheetml-namespace-error-in-table-tag.xml").path
+        // When it is read in one parse, and as a table to split in stretches
+        let whole = try #require(throws: XMLReadError.self) { try SpreadsheetMLRecordSource(path: path).records() }
+        let split = try #require(throws: XMLReadError.self) { try SpreadsheetMLRecordSource(path: path, stretchBytes: 16).records() }
+        // Then both refuse it for that, at that tag, not as a file cut short
+        #expect(whole == split)
+        #expect(whole.reason == .notWellFormed)
+        #expect(whole.message.contains("Namespace prefix x for FullColumns on Table is not defined"), "\(whole.message)")
+    }
+
     @Test func tableInsideAnElementOfAnotherNamespaceIsNotAWorksheets() throws {
         // Given a workbook with a Table inside a foreign element before its only worksheet, whose own table is 2 wide
         let path = Project.fixtures.appendingPathComponent("fuzz/spreadsheetml-table-in-foreign-element.xml").path
@@ -267,5 +292,95 @@ extension SpreadsheetMLRecordSourceTests {
         let error = try #require(throws: XMLReadError.self) { try SpreadsheetMLRecordSource(path: path).records() }
         #expect(error.reason == .notWellFormed)
         #expect(!error.message.contains("without saying why"), "\(error.message)")
+    }
+}
+
+/// A large table is parsed a stretch at a time on two threads; whatever is in it, what it yields
+/// must be what one parse of the whole file yields.
+extension SpreadsheetMLRecordSourceTests {
+    /// `count` rows of every kind: rich text, escapes, merged and indexed cells, booleans,
+    /// blank and self-closing rows, rows written over several lines.
+    static func variedRows(_ count: Int, from first: Int = 1) -> [String] {
+        (first..<first + count).map { n in
+            switch n % 6 {
+            case 0: "<Row><Cell><ss:Data ss:Type=\"String\" xmlns=\"http://www.w3.org/TR/REC-html40\"><B>rich</B> \(n)</ss:Data></Cell>"
+                + "<Cell ss:MergeAcross=\"1\"><Data ss:Type=\"Number\">\(n)</Data></Cell></Row>"
+            case 1: "<Row>\n    <Cell><Data ss:Type=\"Boolean\">1</Data></Cell>\n    <Cell ss:Index=\"3\"><Data ss:Type=\"String\">a &amp; b &lt; \(n)</Data></Cell>\n   </Row>"
+            case 2: "<Row><Cell><Data ss:Type=\"String\">   </Data></Cell></Row>"
+            case 3: "<Row/>"
+            case 4: "<Row ss:Height=\"15\"><Cell><Data ss:Type=\"String\">row \(n) – é</Data></Cell></Row>"
+            default: SpreadsheetTestFiles.row("x\(n)", "y", "z")
+            }
+        }
+    }
+
+    /// The records and the stretch summary of `text` read in stretches of `stretchBytes`, and the
+    /// records of one parse of it.
+    func readBothWays(_ text: String, stretchBytes: Int = 256) throws -> (inStretches: [SheetRecord], summary: SpreadsheetMLTableStretches.Summary?, whole: [SheetRecord]) {
+        let path = try SpreadsheetTestFiles.write(text, named: "book.xml", in: scratch.url)
+        let source = try SpreadsheetMLRecordSource(path: path, stretchBytes: stretchBytes)
+        let inStretches = try source.records()
+        return (inStretches, source.sheet.stretchSummary, try SpreadsheetMLRecordSource(path: path).records())
+    }
+
+    @Test func largeTableReadInStretchesGivesTheRecordsOfOneParse() throws {
+        // Given a table of 600 varied rows, some 60 KB
+        let text = SpreadsheetTestFiles.spreadsheetML(Self.variedRows(600).joined(separator: "\n   "), tableAttributes: " ss:ExpandedColumnCount=\"3\"")
+        // When it is read in stretches of 256 bytes, and in one parse
+        let (inStretches, summary, whole) = try readBothWays(text)
+        // Then every stretch was a plain run of rows, parsed in turns, and the records are the same
+        #expect(summary?.inOrderFrom == nil)
+        #expect((summary?.inTurns ?? 0) > 100)
+        #expect(inStretches.count == 400)
+        #expect(inStretches == whole)
+    }
+
+    @Test(arguments: [
+        ("a comment full of <Row> tags", "<!-- " + String(repeating: "<Row><Cell><Data ss:Type=\"String\">ghost</Data></Cell></Row> ", count: 40) + "-->"),
+        ("a row that jumps with ss:Index", "<Row ss:Index=\"900\"><Cell><Data ss:Type=\"String\">jump</Data></Cell></Row>"),
+        ("a row that stands for more with ss:Span", "<Row ss:Span=\"5\"><Cell><Data ss:Type=\"String\">span</Data></Cell></Row>"),
+    ])
+    func stretchThatIsNotAPlainRunOfRowsIsReadInOrderFromThere(_ what: String, _ odd: String) throws {
+        // Given a table with `odd` between rows 300 and 301 of 600
+        let rows = Self.variedRows(300) + [odd] + Self.variedRows(300, from: 301)
+        let text = SpreadsheetTestFiles.spreadsheetML(rows.joined(separator: "\n   "), tableAttributes: " ss:ExpandedColumnCount=\"3\"")
+        // When it is read in stretches, and in one parse
+        let (inStretches, summary, whole) = try readBothWays(text)
+        // Then the stretches before it were parsed in turns, the rest in order, and the records are the same
+        #expect((summary?.inTurns ?? 0) > 10, "\(what)")
+        #expect(summary?.inOrderFrom != nil, "\(what)")
+        #expect(inStretches == whole, "\(what)")
+    }
+
+    @Test func worksheetsAfterTheTableAreNotReadAsItsRows() throws {
+        // Given a workbook whose Attendance table of 300 rows is followed by another worksheet of 300
+        let text = SpreadsheetTestFiles.spreadsheetML([("Attendance", Self.variedRows(300).joined(separator: "\n")),
+                                                       ("Notes", Self.variedRows(300, from: 1_000).joined(separator: "\n"))],
+                                                      tableAttributes: " ss:ExpandedColumnCount=\"3\"")
+        // When it is read in stretches, and in one parse
+        let (inStretches, summary, whole) = try readBothWays(text)
+        // Then only the Attendance rows are records, as in one parse
+        #expect(summary?.inOrderFrom != nil)
+        #expect(inStretches.count == 200)
+        #expect(inStretches == whole)
+    }
+
+    @Test(arguments: [
+        ("cells going left", "<Row><Cell ss:Index=\"2\"><Data ss:Type=\"String\">b</Data></Cell><Cell ss:Index=\"1\"><Data ss:Type=\"String\">a</Data></Cell></Row>"),
+        ("a cell beyond the table", "<Row><Cell ss:Index=\"4\"><Data ss:Type=\"String\">far</Data></Cell></Row>"),
+        ("a tag left open", "<Row><Cell><Data ss:Type=\"String\">open</Cell></Row>"),
+        ("a stray ampersand", "<Row><Cell><Data ss:Type=\"String\">R&D</Data></Cell></Row>"),
+    ])
+    func errorInALaterStretchIsReportedAsOneParseReportsIt(_ what: String, _ bad: String) throws {
+        // Given a table with `bad` as its 451st row of 600
+        let rows = Self.variedRows(450) + [bad] + Self.variedRows(149, from: 452)
+        let text = SpreadsheetTestFiles.spreadsheetML(rows.joined(separator: "\n   "), tableAttributes: " ss:ExpandedColumnCount=\"3\"")
+        let path = try SpreadsheetTestFiles.write(text, named: "book.xml", in: scratch.url)
+        // When it is read in stretches, and in one parse
+        let inStretches = #expect(throws: (any Error).self) { try SpreadsheetMLRecordSource(path: path, stretchBytes: 256).records() }
+        let whole = #expect(throws: (any Error).self) { try SpreadsheetMLRecordSource(path: path).records() }
+        // Then the error is the same: the same reason, place and message
+        #expect("\(String(describing: inStretches))" == "\(String(describing: whole))", "\(what)")
+        #expect(inStretches is SpreadsheetError || inStretches is XMLReadError, "\(what)")
     }
 }

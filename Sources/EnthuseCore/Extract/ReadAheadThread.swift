@@ -21,7 +21,7 @@ final class ReadAheadThread<Chunk: Sendable> {
     /// returns false once the consumer has gone (then it should return), and may take a used chunk
     /// back from `reuse` to fill again. Returning ends the chunks; throwing ends them with the error.
     init(name: String, capacity: Int, recycling: Int,
-         produce: @escaping @Sendable (_ deliver: @escaping (Chunk) -> Bool, _ reuse: @escaping () -> Chunk?) throws -> Void) {
+         produce: @escaping @Sendable (_ deliver: @escaping (Chunk) -> Bool, _ reuse: @escaping @Sendable () -> Chunk?) throws -> Void) {
         let deliveries = HandOff<Delivery>(capacity: capacity), recycled = HandOff<Chunk>(capacity: recycling)
         let stopped = stopped
         self.deliveries = deliveries

@@ -19,13 +19,50 @@ protocol SheetRowParser: AnyObject {
 struct SheetRowBuffer {
     /// Hands a block over; false once the reading side has gone.
     typealias Deliver = (SheetRowBlock) -> Bool
-    /// A block the reading side is done with, when there is one.
-    typealias Reuse = () -> SheetRowBlock?
+    /// A block the reading side is done with, when there is one (from any thread).
+    typealias Reuse = @Sendable () -> SheetRowBlock?
 
     private var block = SheetRowBlock()
     private var hasBegun = false
+    /// Whether a full block is handed over; when not, every row stays in the one block.
+    private var sendsFullBlocks = true
     private var deliver: Deliver = { _ in true }
     private var reuse: Reuse = { nil }
+
+    init() {}
+
+    /// A buffer that keeps every row in `block`, handing nothing over.
+    init(collectingInto block: SheetRowBlock) {
+        self.block = block
+        sendsFullBlocks = false
+        hasBegun = true
+    }
+
+    /// An empty buffer that hands blocks over as this one does, its rows already begun.
+    func connectedCopy() -> SheetRowBuffer {
+        var copy = SheetRowBuffer()
+        (copy.deliver, copy.reuse, copy.hasBegun) = (deliver, reuse, true)
+        return copy
+    }
+
+    /// The block the rows are kept in.
+    var collected: SheetRowBlock { block }
+
+    /// Used blocks to build in, emptied, or new ones: a function any thread may call.
+    var spareBlocks: @Sendable () -> SheetRowBlock {
+        let reuse = reuse
+        return {
+            let spare = reuse() ?? SheetRowBlock()
+            spare.removeAll()
+            return spare
+        }
+    }
+
+    /// Hands over `full`, a block built elsewhere. Throws ``XMLParseStop`` once the reading side
+    /// has gone.
+    func send(_ full: SheetRowBlock) throws {
+        guard deliver(full) else { throw XMLParseStop() }
+    }
 
     /// The row being built: its number, its first cell and the first of its bytes in the block.
     private(set) var number = 0
@@ -98,16 +135,18 @@ struct SheetRowBuffer {
         }
     }
 
+    /// Drops the row being built.
+    mutating func dropRow() {
+        block.cells.truncate(to: firstCell)
+        block.bytes.truncate(to: firstByte)
+    }
+
     /// Keeps the row when it has content, handing over a full block. Throws ``XMLParseStop``
     /// once the reading side has gone.
     mutating func finishRow() throws {
-        guard hasContent else {
-            block.cells.truncate(to: firstCell)
-            block.bytes.truncate(to: firstByte)
-            return
-        }
+        guard hasContent else { return dropRow() }
         block.rows.append(SheetRowBlock.Row(number: number, firstCell: firstCell, width: width))
-        if block.isFull { try send() }
+        if sendsFullBlocks, block.isFull { try send() }
     }
 
     /// Hands over the rows finished since the last block, once the parse has ended.
@@ -152,7 +191,7 @@ final class SheetReadAhead {
     /// what stopped the parse before them: a file that is no workbook is refused here.
     init(_ parser: any SheetRowParser) throws {
         let box = ParserBox(parser)
-        thread = ReadAheadThread(name: "enthuse.sheet", capacity: 4, recycling: 8) { deliver, reuse in
+        thread = ReadAheadThread(name: "enthuse.sheet", capacity: 3, recycling: 3) { deliver, reuse in
             defer { box.parser = nil }
             let parser = box.parser!
             parser.rowBuffer.connect(deliver: deliver, reuse: reuse)

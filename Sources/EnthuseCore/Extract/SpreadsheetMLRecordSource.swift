@@ -19,13 +19,23 @@ import CLibXML2
 /// and `XMLReadError` for XML that is not well-formed.
 public final class SpreadsheetMLRecordSource: SheetRecordSource {
     public static let namespace = "urn:schemas-microsoft-com:office:spreadsheet"
+    /// How long a stretch of a large table is: large enough that a parser's set-up is nothing
+    /// beside it, small enough that its block of rows stays a few hundred kilobytes.
+    public static let stretchBytes = 256 * 1024
 
     /// Opens the worksheet named `preferredWorksheet` (ignoring case), else the first. The file is
     /// parsed on a thread of its own (``SheetReadAhead``); this waits until the parse reaches the
-    /// worksheet's table, so that a file that is no workbook is refused at once.
-    public init(path: String, preferredWorksheet: String = "Attendance") throws {
-        try super.init(parser: SpreadsheetMLWorksheet(path: path, preferredWorksheet: preferredWorksheet))
+    /// worksheet's table, so that a file that is no workbook is refused at once. A table of more
+    /// than `stretchBytes` × 8 is parsed a stretch at a time on two threads
+    /// (``SpreadsheetMLTableStretches``).
+    public init(path: String, preferredWorksheet: String = "Attendance", stretchBytes: Int = stretchBytes) throws {
+        let sheet = try SpreadsheetMLWorksheet(path: path, preferredWorksheet: preferredWorksheet, stretchBytes: stretchBytes)
+        self.sheet = sheet
+        try super.init(parser: sheet)
     }
+
+    /// The parser, for what it says about the parse once every record has been read.
+    let sheet: SpreadsheetMLWorksheet
 }
 
 /// The worksheet parser behind ``SpreadsheetMLRecordSource``: an event handler that turns the
@@ -37,6 +47,8 @@ final class SpreadsheetMLWorksheet {
     private enum Place {
         /// Before the root element.
         case start
+        /// In the start tags that open a stretch of the table's content, before the table's.
+        case stretchPrefix
         /// In the workbook, before the worksheet to read.
         case workbook
         /// In the worksheet to read, before its table.
@@ -52,17 +64,24 @@ final class SpreadsheetMLWorksheet {
         /// Past the worksheet's table: the rest is only checked to be well-formed.
         case done
 
-        var isBeforeTable: Bool {
-            switch self {
-            case .start, .workbook, .worksheet: true
-            default: false
-            }
-        }
+    }
+
+    /// What of the file this parser reads.
+    private enum Scope {
+        /// All of it; when the table's content is at least `splitAbove` bytes long, only up to the
+        /// table's start tag, and the rest a stretch at a time.
+        case file(splitAbove: Int, stretchBytes: Int)
+        /// All of it again, after stretches that handed over the rows before `resumingAt`.
+        case fileAgain(resumingAt: Int)
+        /// A stretch of the table's content, its rows numbered from 1. Unless it runs to the end
+        /// of the file, its suffix starts at byte `suffixStart` of what is parsed.
+        case stretch(suffixStart: Int?)
     }
 
     private let path: String
     private let preferredWorksheet: String
-    private var parser: XMLEventParser!
+    private let scope: Scope
+    private(set) var parser: XMLEventParser!
     private var names: Names!
     /// The name of the worksheet being read.
     private(set) var worksheet = ""
@@ -75,8 +94,15 @@ final class SpreadsheetMLWorksheet {
     private var worksheetIndex = 0
     private var chosenWorksheet: Int?
     private var scan: SpreadsheetMLWorkbookScan?
+    /// The start and end tags of the workbook, the worksheet and the table, as written.
+    private var enclosingTags: [(start: String, end: String)] = []
+    /// Set when the rows are left to stretches.
+    private var stretches: SpreadsheetMLTableStretches?
+    /// How the table was parsed when it was, in stretches.
+    private(set) var stretchSummary: SpreadsheetMLTableStretches.Summary?
 
-    private var nextRow = 1
+    /// The number the next row gets (one past the last row, blank or not).
+    private(set) var nextRow = 1
     private var nextColumn = 1
     private var cellColumn = 0
     /// Whether the cell has a `Data` element; the text of the last one starts at `dataStart` in
@@ -89,14 +115,44 @@ final class SpreadsheetMLWorksheet {
 
     /// Opens the file, to read the worksheet named `preferredWorksheet` (ignoring case), else the
     /// first.
-    init(path: String, preferredWorksheet: String) throws {
+    init(path: String, preferredWorksheet: String, stretchBytes: Int) throws {
         let kind = try SpreadsheetFileKind.of(path: path)
         guard kind == .xml else {
             throw SpreadsheetError(.wrongKind, file: path, "the file is \(kind), not an Excel XML Spreadsheet 2003")
         }
         self.path = path
         self.preferredWorksheet = preferredWorksheet.lowercased()
+        scope = .file(splitAbove: 8 * stretchBytes, stretchBytes: stretchBytes)
         parser = try XMLEventParser(path: path, handler: self)
+        names = Names(parser)
+    }
+
+    /// A parser of the whole of `table`'s file again, in order, that hands over only the rows from
+    /// `nextRow` on, through `rowBuffer`: what follows stretches when one is not a plain run of
+    /// rows, so that rows and errors are exactly those of one parse.
+    init(again table: SpreadsheetMLTableStretches, resumingAt nextRow: Int, rowBuffer: SheetRowBuffer) throws {
+        path = table.path
+        preferredWorksheet = table.preferredWorksheet
+        scope = .fileAgain(resumingAt: nextRow)
+        self.rowBuffer = rowBuffer
+        parser = try XMLEventParser(path: path, handler: self)
+        names = Names(parser)
+    }
+
+    /// A parser of one stretch of `table`'s content: from byte `start` of the file up to `end`
+    /// (the end of the file when nil), inside the table's start and end tags. Rows are numbered
+    /// from 1 and land in `rowBuffer`.
+    init(stretchOf table: SpreadsheetMLTableStretches, descriptor: Int32, from start: Int, to end: Int?, rowBuffer: SheetRowBuffer) {
+        path = table.path
+        preferredWorksheet = ""
+        worksheet = table.worksheet
+        width = table.width
+        widthDeclared = table.widthDeclared
+        place = .stretchPrefix
+        self.rowBuffer = rowBuffer
+        scope = .stretch(suffixStart: end.map { table.prefix.count + $0 - start })
+        parser = XMLEventParser(path: path, descriptor: descriptor, from: start, to: end, prefix: table.prefix,
+                                suffix: end == nil ? [] : table.suffix, handler: self)
         names = Names(parser)
     }
 
@@ -127,6 +183,10 @@ final class SpreadsheetMLWorksheet {
 extension SpreadsheetMLWorksheet: SheetRowParser {
     func parseSheet() throws {
         try parser.parse()
+        if let stretches {
+            stretchSummary = try stretches.parse(into: &rowBuffer)
+            return
+        }
         if place == .start {
             throw SpreadsheetError(.notAWorkbook, file: path, "the file has no root element")
         }
@@ -143,6 +203,8 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         switch place {
         case .start:
             try root(element, inNamespace: inNamespace)
+        case .stretchPrefix:
+            if element.depth == 2 { place = .table }
         case .workbook:
             guard element.depth == 1, inNamespace, element.name == names.worksheet else { return skip(element) }
             try chooseWorksheet(element)
@@ -179,9 +241,18 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             place = .done
         case (.table, 2):
             place = .done
+            // A stretch between others ends with the table's end tag of its suffix; one of the
+            // file's own is not a plain run of rows.
+            if case let .stretch(suffixStart?) = scope, (parser.consumedBytes ?? 0) <= suffixStart {
+                throw SpreadsheetMLTableStretches.NotPlain()
+            }
         case (.row, 3):
             place = .table
-            try rowBuffer.finishRow()
+            if case let .fileAgain(resumingAt) = scope, rowBuffer.number < resumingAt {
+                rowBuffer.dropRow()
+            } else {
+                try rowBuffer.finishRow()
+            }
         case (.cell, 4):
             place = .row
             guard cellHasData else { break }
@@ -218,6 +289,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
                     + "(<Workbook> in \(SpreadsheetMLRecordSource.namespace))")
         }
         place = .workbook
+        enclosingTags.append((element.startTagWithDeclarations, "</\(element.qualifiedName)>"))
     }
 
     private func chooseWorksheet(_ element: XMLElementStart) throws {
@@ -230,6 +302,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         guard worksheetIndex == chosenWorksheet else { return skip(element) }
         worksheet = name
         place = .worksheet
+        enclosingTags.append((element.startTagWithDeclarations, "</\(element.qualifiedName)>"))
     }
 
     private func openTable(_ element: XMLElementStart) throws {
@@ -245,10 +318,23 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         }
         place = .table
         try rowBuffer.begin()
+        enclosingTags.append((element.startTagWithDeclarations, "</\(element.qualifiedName)>"))
+        if case let .file(splitAbove, stretchBytes) = scope, let tagEnd = element.tagEndOffset,
+           let table = SpreadsheetMLTableStretches(path: path, preferredWorksheet: preferredWorksheet, worksheet: worksheet,
+                                                   width: width, widthDeclared: widthDeclared,
+                                                   tagEnd: tagEnd, enclosingTags: enclosingTags, splitAbove: splitAbove,
+                                                   stretchBytes: stretchBytes) {
+            stretches = table
+            throw XMLParseStop()
+        }
     }
 
     private func startRow(_ element: XMLElementStart) throws {
         let index = try number(names.index, of: element)
+        if case .stretch = scope, index != nil || element.attribute(names.span, in: names.namespace) != nil {
+            // Where such a row lands depends on the rows before the stretch.
+            throw SpreadsheetMLTableStretches.NotPlain()
+        }
         let number = index ?? nextRow
         guard number >= nextRow, number <= ColumnLetters.maxRow else {
             let message = if number < nextRow {

@@ -22,17 +22,48 @@ protocol XMLEventHandler: AnyObject {
 struct XMLElementStart {
     /// The element's local name.
     let name: UnsafePointer<xmlChar>
+    /// The prefix it is written with, nil when none.
+    let prefix: UnsafePointer<xmlChar>?
     /// Its namespace URI, nil when it has none.
     let namespace: UnsafePointer<xmlChar>?
     /// 0 for the root element.
     let depth: Int
-    fileprivate let context: xmlParserCtxtPtr
+    /// Unowned: a reference count per element is a cost the parse need not pay (the element
+    /// lives only during the parser's callback).
+    fileprivate unowned(unsafe) let parser: XMLEventParser
     fileprivate let attributeCount: Int
     /// libxml2's attributes: five pointers each (local name, prefix, URI, value, value end).
     fileprivate let attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    fileprivate let declarationCount: Int
+    /// The namespaces the tag declares: two pointers each (prefix, URI).
+    fileprivate let declarations: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
 
     /// The line on which the start tag ends (asked of libxml2 only when wanted).
-    var line: Int { Int(xmlSAX2GetLineNumber(context)) }
+    var line: Int { parser.line }
+
+    /// The element's name as written, `ss:Table` or `Table`.
+    var qualifiedName: String {
+        (prefix.map { String(cString: $0) + ":" } ?? "") + String(cString: name)
+    }
+
+    /// A start tag that opens the element again with the namespaces it declares and none of its
+    /// other attributes: `<ss:Table xmlns:x="urn:x">`.
+    var startTagWithDeclarations: String {
+        var tag = "<" + qualifiedName
+        for index in 0..<declarationCount {
+            let prefix = declarations![2 * index].map { ":" + String(cString: $0) } ?? ""
+            let uri = declarations![2 * index + 1].map { String(cString: $0) } ?? ""
+            let escaped = uri.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: "\"", with: "&quot;")
+            tag += " xmlns\(prefix)=\"\(escaped)\""
+        }
+        return tag + ">"
+    }
+
+    /// Where the start tag ends in the document: the offset of its closing `>`, or of the `/` of
+    /// `/>` (libxml2 calls back before it reads them); nil for a document libxml2 converts from
+    /// another encoding.
+    var tagEndOffset: Int? { parser.consumedBytes }
 
     /// The value of the attribute `name` in `namespace` (nil for an unprefixed one; both interned
     /// by ``XMLEventParser/intern(_:)``) as UTF-8 bytes, or nil when the element has none.
@@ -79,7 +110,7 @@ final class XMLEventParser {
     private let source: XMLEventSource
     private let log: LibXML2ErrorLog
     private let handler: XMLEventDispatch
-    private var depth = 0
+    fileprivate private(set) var depth = 0
     /// UTF-8 bytes of the text since the last element start or end.
     private var textLength = 0
     private var failure: (any Error)?
@@ -91,28 +122,41 @@ final class XMLEventParser {
     /// Opens `path` to be parsed for `handler`, refusing a DOCTYPE before any parsing.
     convenience init(path: String, handler: some XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         let (descriptor, size) = try XMLStreamReader.openRefusingDoctype(path)
-        self.init(file: path, input: .descriptor(descriptor, size: size), handler: XMLEventDispatchTo(handler), limits: limits)
+        self.init(file: path, source: XMLEventSource(.descriptor(descriptor, size: size)), handler: XMLEventDispatchTo(handler), limits: limits)
+    }
+
+    /// Parses a stretch of the file at `path`, open at `descriptor` (which stays open): `prefix`,
+    /// then the file's bytes from `start` up to `end` (its end when nil), then `suffix`. The
+    /// prefix opens the elements around the stretch. Lines are counted from the prefix's.
+    convenience init(path: String, descriptor: Int32, from start: Int, to end: Int?, prefix: [UInt8], suffix: [UInt8],
+                     handler: some XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) {
+        let source = XMLEventSource(stretchOf: descriptor, from: start, to: end, prefix: prefix, suffix: suffix)
+        self.init(file: path, source: source, handler: XMLEventDispatchTo(handler), limits: limits)
     }
 
     /// Parses the document `stream` delivers (a part of a zip archive, say), refusing a DOCTYPE
     /// before any parsing. `name` is how errors name it.
     convenience init(name: String, stream: any XMLByteStream, handler: some XMLEventHandler, limits: XMLReadLimits = XMLReadLimits()) throws(XMLReadError) {
         let input = try XMLStreamInput.refusingDoctype(stream, name: name)
-        self.init(file: name, input: .stream(input), handler: XMLEventDispatchTo(handler), limits: limits)
+        self.init(file: name, source: XMLEventSource(.stream(input)), handler: XMLEventDispatchTo(handler), limits: limits)
     }
 
-    private init(file: String, input: XMLInput, handler: XMLEventDispatch, limits: XMLReadLimits) {
+    private init(file: String, source: XMLEventSource, handler: XMLEventDispatch, limits: XMLReadLimits) {
         ExternalEntityAllowList.install()
         self.file = file
         self.handler = handler
         self.limits = limits
-        source = XMLEventSource(input)
+        self.source = source
         log = LibXML2ErrorLog(capacity: limits.maxSchemaErrors)
         var sax = xmlSAXHandler()
         sax.initialized = UInt32(XML_SAX2_MAGIC)
-        sax.startElementNs = { context, name, _, namespace, _, _, attributeCount, _, attributes in
+        sax.startElementNs = { context, name, prefix, namespace, declarationCount, declarations, attributeCount, _, attributes in
             guard let context, let name else { return }
-            XMLEventParser.with(context) { $0.started(name: name, namespace: namespace, attributeCount: Int(attributeCount), attributes: attributes) }
+            XMLEventParser.with(context) {
+                $0.started(XMLElementStart(name: name, prefix: prefix, namespace: namespace, depth: $0.depth, parser: $0,
+                                           attributeCount: Int(attributeCount), attributes: attributes,
+                                           declarationCount: Int(declarationCount), declarations: declarations))
+            }
         }
         sax.endElementNs = { context, _, _, _ in
             guard let context else { return }
@@ -173,20 +217,21 @@ final class XMLEventParser {
         }
         _ = xmlParseDocument(context)
         xmlSetStructuredErrorFunc(nil, nil)
-        if let failure {
-            if failure is XMLParseStop { return }
-            throw failure
-        }
+        // What went wrong first: libxml2 carries on after some errors (a namespace error, say),
+        // calling the handler, but stops as soon as the handler throws. A handler that stopped
+        // the parse early still has the errors raised before (in the very start tag it stopped at).
         if let reason = source.failure {
             throw XMLReadError(.cannotOpen, file: file, line: nil, reason)
         }
         log.recordLastError()
+        if log.errors.isEmpty, let failure, !(failure is XMLParseStop) { throw failure }
         if let stopping = log.errors.first {
             let consumed = consumedAtError ?? Int(xmlByteConsumed(context))
-            let (reason, message) = log.explain(stopping, unreadBytes: source.input.size - consumed, inputSize: source.input.size, limits: limits)
-            throw XMLReadError(reason: reason, file: file, issues: [XMLReadError.Issue(line: stopping.line, column: stopping.column, message: message)])
+            let (reason, message) = log.explain(stopping, unreadBytes: source.size - consumed, inputSize: source.size, limits: limits)
+            throw XMLReadError(reason: reason, file: file,
+                               issues: [XMLReadError.Issue(line: stopping.line, column: stopping.column, message: message)])
         }
-        if context.pointee.wellFormed == 0 {
+        if failure == nil, context.pointee.wellFormed == 0 {
             throw XMLReadError(.notWellFormed, file: file, line: line, "libxml2 stopped reading without saying why")
         }
     }
@@ -205,15 +250,12 @@ final class XMLEventParser {
         Unmanaged<XMLEventParser>.fromOpaque(context)._withUnsafeGuaranteedRef(body)
     }
 
-    private func started(name: UnsafePointer<xmlChar>, namespace: UnsafePointer<xmlChar>?, attributeCount: Int,
-                         attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    private func started(_ element: XMLElementStart) {
         guard failure == nil else { return }
         textLength = 0
         guard depth < limits.maxDepth else {
             return stop(XMLReadError(.tooDeep, file: file, line: line, limits.tooDeepMessage))
         }
-        let element = XMLElementStart(name: name, namespace: namespace, depth: depth, context: context,
-                                      attributeCount: attributeCount, attributes: attributes)
         depth += 1
         do { try handler.startElement(element) } catch { stop(error) }
     }
@@ -239,17 +281,17 @@ final class XMLEventParser {
         log.record(error)
         if !hasFailed, !log.errors.isEmpty {
             hasFailed = true
-            consumedAtError = consumedUTF8
+            consumedAtError = consumedBytes
             source.endEarly()
         }
     }
 
-    /// The bytes of the document libxml2 has consumed, read from its input without calling into
-    /// libxml2: `xmlByteConsumed` converts the rest of a document's text back through its
-    /// encoding, and from inside an error callback read freed memory (AddressSanitizer, fuzz
-    /// target `spreadsheetml`). Nil for a document libxml2 converts, whose consumed count is
-    /// of converted text.
-    private var consumedUTF8: Int? {
+    /// The bytes of the document libxml2 has consumed (the prefix of a stretch included), read
+    /// from its input without calling into libxml2: `xmlByteConsumed` converts the rest of a
+    /// document's text back through its encoding, and from inside an error callback read freed
+    /// memory (AddressSanitizer, fuzz target `spreadsheetml`). Nil for a document libxml2
+    /// converts, whose consumed count is of converted text.
+    var consumedBytes: Int? {
         guard let input = context.pointee.input, let buffer = input.pointee.buf, buffer.pointee.encoder == nil,
               let cursor = input.pointee.cur, let base = input.pointee.base else { return nil }
         return Int(input.pointee.consumed) + (cursor - base)
@@ -261,19 +303,55 @@ final class XMLEventParser {
     }
 }
 
-/// Feeds libxml2's read callback from a file or a stream. libxml2 asks for 4,000 bytes at a
-/// time; a file is read 256 KiB at a time into a buffer of its own and served from there.
+/// Feeds libxml2's read callback from a file, a stream, or a stretch of a file between bytes of
+/// its own. libxml2 asks for 4,000 bytes at a time; a file is read 256 KiB at a time (a stretch,
+/// parsed by one of many short-lived parsers, 64 KiB) into a buffer of its own and served from
+/// there.
 private final class XMLEventSource {
-    let input: XMLInput
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 1)
+    private let input: XMLInput?
+    /// A stretch: the bytes before and after it, and where reading the file stands.
+    private let prefix: [UInt8]
+    private let suffix: [UInt8]
+    private var prefixServed = 0
+    private var suffixServed = 0
+    private var position: Int?
+    private let stretchStart: Int
+    private let end: Int?
+    private let descriptor: Int32
+    private let buffer: UnsafeMutableRawBufferPointer
     private var start = 0
-    private var end = 0
+    private var filled = 0
     private var ended = false
+    private var fileEnded = false
     /// Why reading the file failed, when it did.
     private(set) var failure: String?
 
     init(_ input: XMLInput) {
         self.input = input
+        if case let .descriptor(descriptor, _) = input { self.descriptor = descriptor } else { descriptor = -1 }
+        (prefix, suffix, end, stretchStart) = ([], [], nil, 0)
+        buffer = .allocate(byteCount: 256 * 1024, alignment: 1)
+    }
+
+    init(stretchOf descriptor: Int32, from start: Int, to end: Int?, prefix: [UInt8], suffix: [UInt8]) {
+        input = nil
+        self.descriptor = descriptor
+        self.prefix = prefix
+        self.suffix = suffix
+        position = start
+        stretchStart = start
+        self.end = end
+        buffer = .allocate(byteCount: 64 * 1024, alignment: 1)
+    }
+
+    /// The bytes there are to read: for a stretch, the prefix and suffix included.
+    var size: Int {
+        guard let input else {
+            var status = stat()
+            let fileEnd = end ?? (fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0)
+            return prefix.count + max(0, fileEnd - stretchStart) + suffix.count
+        }
+        return input.size
     }
 
     /// From now on, the input ends.
@@ -281,32 +359,47 @@ private final class XMLEventSource {
         ended = true
     }
 
+
     func close() {
         buffer.deallocate()
-        input.close()
+        input?.close()
     }
 
     /// libxml2's read callback: up to `length` bytes into `target`, 0 at the end, -1 on failure.
     func fill(_ target: UnsafeMutablePointer<CChar>, _ length: Int) -> Int32 {
         if ended { return 0 }
-        switch input {
-        case let .stream(stream):
+        if prefixServed < prefix.count {
+            return serve(prefix, from: &prefixServed, into: target, length)
+        }
+        if case let .stream(stream) = input {
             return stream.fill(target, length)
-        case let .descriptor(descriptor, _):
-            if start == end {
-                let count = read(descriptor, buffer.baseAddress, buffer.count)
-                guard count >= 0 else {
-                    failure = "cannot read the file: \(String(cString: strerror(errno)))"
-                    return -1
-                }
-                (start, end) = (0, count)
-                if count == 0 { return 0 }
+        }
+        if start == filled, !fileEnded {
+            let wanted = min(buffer.count, end.map { $0 - (position ?? 0) } ?? buffer.count)
+            let count = wanted <= 0 ? 0 : position.map { pread(descriptor, buffer.baseAddress, wanted, off_t($0)) } ?? read(descriptor, buffer.baseAddress, wanted)
+            guard count >= 0 else {
+                failure = "cannot read the file: \(String(cString: strerror(errno)))"
+                return -1
             }
-            let count = min(length, end - start)
+            (start, filled) = (0, count)
+            position? += count
+            fileEnded = count == 0
+        }
+        if start < filled {
+            let count = min(length, filled - start)
             UnsafeMutableRawPointer(target).copyMemory(from: buffer.baseAddress! + start, byteCount: count)
             start += count
             return Int32(count)
         }
+        return serve(suffix, from: &suffixServed, into: target, length)
+    }
+
+    private func serve(_ bytes: [UInt8], from served: inout Int, into target: UnsafeMutablePointer<CChar>, _ length: Int) -> Int32 {
+        let count = min(length, bytes.count - served)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { UnsafeMutableRawPointer(target).copyMemory(from: $0.baseAddress! + served, byteCount: count) }
+        served += count
+        return Int32(count)
     }
 }
 

@@ -128,13 +128,12 @@ extension LibXML2ErrorLog {
         }
         if entry.message.hasPrefix("Excessive depth") { return (.tooDeep, limits.tooDeepMessage) }
         // libxml2 says "Extra content at the end of the document" both after the root element
-        // and when the file ends inside it. A file that was cut short leaves something
-        // unfinished and has used up the input (but for a short run of text the parser holds
-        // back, waiting for the next '<'); content after the root leaves input unread.
-        // Bytes the declared encoding cannot convert end the text libxml2 sees: what it then
-        // finds unfinished is not a file cut short.
-        if entry.domain == Int32(XML_FROM_I18N.rawValue) { return (.notWellFormed, "not well-formed XML: \(entry.message)") }
-        let unfinished = errors.contains { Self.unfinishedCodes.contains($0.code) }
+        // and when the file ends inside it. A file that was cut short stops the parse at
+        // something unfinished with the input used up (but for a short run of text the parser
+        // holds back, waiting for the next '<'); content after the root leaves input unread. Only
+        // the first error counts: what libxml2 finds after it (the parse goes on to the end of
+        // the input, or to where the input was ended for it) says nothing more about the file.
+        let unfinished = Self.unfinishedCodes.contains(entry.code)
         if unfinished, unreadBytes < 300 {
             if inputSize == 0 { return (.truncated, "the file is empty") }
             return (.truncated, "the file ends before its root element is closed: it looks cut short")
