@@ -21,6 +21,8 @@ struct FileLoader {
     var progress: (@Sendable (String, Int, Int) -> Void)?
     /// Called with every reject as it is found (a dry run prints them).
     var onReject: ((RowReject) -> Void)?
+    /// See ``earlyReadingBytes``.
+    var earlyReadingBytes = Self.earlyReadingBytes
     /// The `exists_in` sets, kept from file to file of the run.
     let referenceSets: ReferenceSetCache
 
@@ -50,10 +52,12 @@ struct FileLoader {
     /// The stages before the file's transaction. `db`, when given, is the writer's connection
     /// inside another file's transaction (a read-ahead); otherwise a reader looks up the ledger.
     ///
-    /// `readingEarly` starts the reading thread of a file that needs no encoding detected (XML
-    /// names its own, a workbook has none) before the file is fingerprinted, so that parsing and
-    /// hashing overlap: the hash of a 663 MB SpreadsheetML register was 0.46 s before its first
-    /// row (perf). The thread is stopped again when the file turns out loaded before or refused.
+    /// `readingEarly` starts the reading thread of a large file that needs no encoding detected
+    /// (XML names its own, a workbook has none) before the file is fingerprinted, so that parsing
+    /// and hashing overlap: the hash of a 663 MB SpreadsheetML register was 0.46 s before its
+    /// first row (perf). The thread is stopped again when the file turns out loaded before or
+    /// refused. Not for small files: started for every workbook of a national rerun, where every
+    /// file is loaded before, the threads took the rerun from 0.65 to 2.7 s.
     func prepare(path: String, pipeline: PipelineDefinition, captures: [String: String], db: Database? = nil,
                  readingEarly: Bool = false) throws -> PreparedFile {
         let fileName = (path as NSString).lastPathComponent
@@ -64,7 +68,8 @@ struct FileLoader {
             prepared.outcome.fileDate = pipeline.files.dateCapture.flatMap { name in prepared.fileValues.first { $0.0 == name } }.flatMap {
                 if case let .text(date) = $0.1 { return date } else { return nil }
             }
-            if readingEarly, db == nil, !pipeline.files.format.hasTextEncoding, let size = Self.size(ofFile: path) {
+            if readingEarly, db == nil, !pipeline.files.format.hasTextEncoding, let size = Self.size(ofFile: path),
+               size >= earlyReadingBytes {
                 prepared.outcome.size = size
                 let outcome = prepared.outcome
                 let early = try warehouse.pool.read { db in try self.producer(for: outcome, pipeline: pipeline, encoding: nil, db: db) }
@@ -100,6 +105,8 @@ struct FileLoader {
 
     /// Batches the reading thread of the file being loaded may validate ahead of its staging.
     static let readingCapacity = 2
+    /// The size from which a file's reading starts before its fingerprint (`prepare`).
+    static let earlyReadingBytes = 32 << 20
 
     private static func size(ofFile path: String) -> Int? {
         var status = stat()

@@ -15,6 +15,9 @@ public struct PipelineRunner {
     /// Called after each file is finished with (its load committed, or its rejection recorded):
     /// the nightly wrapper archives or quarantines a file only once it is listed.
     public var onFileFinished: ((FileOutcome) -> Void)?
+    /// The size from which a file that needs no encoding detected starts its reading before its
+    /// fingerprint is computed (`FileLoader.prepare`).
+    var earlyReadingBytes = FileLoader.earlyReadingBytes
 
     public init(catalog: PipelineCatalog, warehousePath: String, logger: Logger) {
         self.catalog = catalog
@@ -68,6 +71,7 @@ public struct PipelineRunner {
         do {
             var loader = FileLoader(warehouse: warehouse, projectRoot: catalog.projectRoot, runID: runID, logger: logger)
             loader.progress = progress
+            loader.earlyReadingBytes = earlyReadingBytes
             // Each file is read while the one before it loads, when nothing it is checked against
             // can change (ReadAhead); a file that was not is prepared when its turn comes.
             var readAhead: ReadAhead?
