@@ -191,7 +191,7 @@ final class SheetReadAhead {
     /// what stopped the parse before them: a file that is no workbook is refused here.
     init(_ parser: any SheetRowParser) throws {
         let box = ParserBox(parser)
-        thread = ReadAheadThread(name: "enthuse.sheet", capacity: 3, recycling: 3) { deliver, reuse in
+        thread = ReadAheadThread(name: "enthuse.sheet", capacity: 8, recycling: 3) { deliver, reuse in
             defer { box.parser = nil }
             let parser = box.parser!
             parser.rowBuffer.connect(deliver: deliver, reuse: reuse)

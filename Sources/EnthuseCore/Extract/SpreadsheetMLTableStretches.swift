@@ -79,7 +79,7 @@ struct SpreadsheetMLTableStretches: Sendable {
         defer { close(descriptor) }
         let table = self
         let spareBlocks = rowBuffer.spareBlocks
-        var helper: ReadAheadThread<Stretch>? = ReadAheadThread(name: "enthuse.sheet.odd", capacity: 2, recycling: 1) { deliver, _ in
+        var helper: ReadAheadThread<Stretch>? = ReadAheadThread(name: "enthuse.sheet.odd", capacity: 4, recycling: 1) { deliver, _ in
             var index = 1
             while let start = try table.start(ofStretch: index, in: descriptor) {
                 let stretch = try table.parseStretch(index, from: start, descriptor: descriptor, into: spareBlocks())
