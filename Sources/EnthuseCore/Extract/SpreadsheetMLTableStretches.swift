@@ -22,11 +22,12 @@ struct SpreadsheetMLTableStretches: Sendable {
     struct NotPlain: Error {}
 
     /// A stretch parsed: its rows (numbered from 1), how many rows it spans (blank ones
-    /// included), whether it runs to the end of the file, and whether it is a plain run of rows.
+    /// included), where the next one starts (nil when it runs to the end of the file), and
+    /// whether it is a plain run of rows.
     struct Stretch: Sendable {
         let block: SheetRowBlock
         let rows: Int
-        let isLast: Bool
+        let end: Int?
         let isPlain: Bool
     }
 
@@ -83,7 +84,7 @@ struct SpreadsheetMLTableStretches: Sendable {
             var index = 1
             while let start = try table.start(ofStretch: index, in: descriptor) {
                 let stretch = try table.parseStretch(index, from: start, descriptor: descriptor, into: spareBlocks())
-                guard deliver(stretch), !stretch.isLast else { return }
+                guard deliver(stretch), stretch.end != nil else { return }
                 index += 2
             }
         }
@@ -92,7 +93,9 @@ struct SpreadsheetMLTableStretches: Sendable {
         var nextRow = 1
         var index = 0
         var summary = Summary()
-        while let start = try start(ofStretch: index, in: descriptor) {
+        // Each stretch starts where the one before ended; the helper finds its own starts.
+        var next: Int? = contentStart
+        while let start = next {
             let stretch = index.isMultiple(of: 2) ? try parseStretch(index, from: start, descriptor: descriptor, into: spareBlocks())
                 : try helper?.next()
             guard let stretch, stretch.isPlain, stretch.rows <= ColumnLetters.maxRow - nextRow + 1 else {
@@ -108,7 +111,7 @@ struct SpreadsheetMLTableStretches: Sendable {
             try rowBuffer.send(stretch.block)
             nextRow += stretch.rows
             summary.inTurns += 1
-            if stretch.isLast { break }
+            next = stretch.end
             index += 1
         }
         return summary
@@ -126,16 +129,17 @@ struct SpreadsheetMLTableStretches: Sendable {
             // Whatever went wrong is found again, and said exactly, by the parse of the file.
             isPlain = false
         }
-        return Stretch(block: handler.rowBuffer.collected, rows: handler.nextRow - 1, isLast: end == nil, isPlain: isPlain)
+        return Stretch(block: handler.rowBuffer.collected, rows: handler.nextRow - 1, end: end, isPlain: isPlain)
     }
 
     /// Where stretch `index` starts: the table's content for the first, else the first `<Row`
-    /// tag at or after `index` × `stretchBytes` into it; nil when there is none.
+    /// tag at or after `index` × `stretchBytes` into it; nil when there is none. Read 4 KiB at a
+    /// time: a row's tag is rarely further than a row away.
     private func start(ofStretch index: Int, in descriptor: Int32) throws -> Int? {
         if index == 0 { return contentStart }
         let pattern = Array("<Row".utf8)
         var position = contentStart + index * stretchBytes
-        var window = [UInt8](repeating: 0, count: 64 * 1024)
+        var window = [UInt8](repeating: 0, count: 4 * 1024)
         while position < fileSize {
             let count = window.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(position)) }
             guard count >= 0 else { throw readError() }
