@@ -4,8 +4,9 @@ import Glibc
 // record and every field touched. It must never crash, and the records it hands out must be rows
 // Excel could show: row numbers going down the sheet within its last row, every record as wide as
 // the sheet and no wider than its last column. Each input is read twice, in one parse and in
-// stretches of 16 bytes (SpreadsheetMLTableStretches), and both must give the same records or
-// the same error (records read before an error belong to a refused file, and may differ).
+// stretches of 16 bytes (SpreadsheetMLTableStretches, each read by the row scanner or libxml2),
+// and both must give the same records or the same error (records read before an error belong to
+// a refused file, and may differ).
 private let path = "/dev/shm/enthuse-spreadsheetml-fuzz-\(getpid()).xml"
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -135,6 +135,18 @@ struct SheetRowBuffer {
         }
     }
 
+    /// Makes the text appended since `start` the cell at `index`, as ``setCell(_:textFrom:)``
+    /// does, except that a SpreadsheetML `Boolean`'s `1` or `0` becomes `TRUE` or `FALSE`.
+    mutating func setCell(_ index: Int, textFrom start: Int, isBoolean: Bool) {
+        let text = text(from: start)
+        guard isBoolean, text.count == 1, text[0] == UInt8(ascii: "1") || text[0] == UInt8(ascii: "0") else {
+            return setCell(index, textFrom: start)
+        }
+        let isTrue = text[0] == UInt8(ascii: "1")
+        dropText(from: start)
+        set(index, isTrue ? "TRUE" : "FALSE")
+    }
+
     /// Drops the row being built.
     mutating func dropRow() {
         block.cells.truncate(to: firstCell)

@@ -94,8 +94,8 @@ final class SpreadsheetMLWorksheet {
     private var worksheetIndex = 0
     private var chosenWorksheet: Int?
     private var scan: SpreadsheetMLWorkbookScan?
-    /// The start and end tags of the workbook, the worksheet and the table, as written.
-    private var enclosingTags: [(start: String, end: String)] = []
+    /// The workbook, the worksheet and the table, as the file writes them.
+    private var enclosingElements: [SpreadsheetMLTableStretches.EnclosingElement] = []
     /// Set when the rows are left to stretches.
     private var stretches: SpreadsheetMLTableStretches?
     /// How the table was parsed when it was, in stretches.
@@ -255,15 +255,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
             }
         case (.cell, 4):
             place = .row
-            guard cellHasData else { break }
-            let text = rowBuffer.text(from: dataStart)
-            if dataIsBoolean, text.count == 1, text[0] == UInt8(ascii: "1") || text[0] == UInt8(ascii: "0") {
-                let isTrue = text[0] == UInt8(ascii: "1")
-                rowBuffer.dropText(from: dataStart)
-                rowBuffer.set(cellColumn - 1, isTrue ? "TRUE" : "FALSE")
-            } else {
-                rowBuffer.setCell(cellColumn - 1, textFrom: dataStart)
-            }
+            if cellHasData { rowBuffer.setCell(cellColumn - 1, textFrom: dataStart, isBoolean: dataIsBoolean) }
         case (.data, 5):
             place = .cell
         default:
@@ -289,7 +281,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
                     + "(<Workbook> in \(SpreadsheetMLRecordSource.namespace))")
         }
         place = .workbook
-        enclosingTags.append((element.startTagWithDeclarations, "</\(element.qualifiedName)>"))
+        enclosingElements.append(SpreadsheetMLTableStretches.EnclosingElement(element))
     }
 
     private func chooseWorksheet(_ element: XMLElementStart) throws {
@@ -302,7 +294,7 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         guard worksheetIndex == chosenWorksheet else { return skip(element) }
         worksheet = name
         place = .worksheet
-        enclosingTags.append((element.startTagWithDeclarations, "</\(element.qualifiedName)>"))
+        enclosingElements.append(SpreadsheetMLTableStretches.EnclosingElement(element))
     }
 
     private func openTable(_ element: XMLElementStart) throws {
@@ -318,11 +310,11 @@ extension SpreadsheetMLWorksheet: XMLEventHandler {
         }
         place = .table
         try rowBuffer.begin()
-        enclosingTags.append((element.startTagWithDeclarations, "</\(element.qualifiedName)>"))
+        enclosingElements.append(SpreadsheetMLTableStretches.EnclosingElement(element))
         if case let .file(splitAbove, stretchBytes) = scope, let tagEnd = element.tagEndOffset,
            let table = SpreadsheetMLTableStretches(path: path, preferredWorksheet: preferredWorksheet, worksheet: worksheet,
                                                    width: width, widthDeclared: widthDeclared,
-                                                   tagEnd: tagEnd, enclosingTags: enclosingTags, splitAbove: splitAbove,
+                                                   tagEnd: tagEnd, enclosingElements: enclosingElements, splitAbove: splitAbove,
                                                    stretchBytes: stretchBytes) {
             stretches = table
             throw XMLParseStop()

@@ -46,14 +46,21 @@ struct XMLElementStart {
         (prefix.map { String(cString: $0) + ":" } ?? "") + String(cString: name)
     }
 
+    /// The namespaces the start tag declares, in its order.
+    var namespaceDeclarations: [XMLNamespaceDeclaration] {
+        (0..<declarationCount).map { index in
+            XMLNamespaceDeclaration(prefix: declarations![2 * index].map { String(cString: $0) },
+                                    uri: declarations![2 * index + 1].map { String(cString: $0) } ?? "")
+        }
+    }
+
     /// A start tag that opens the element again with the namespaces it declares and none of its
     /// other attributes: `<ss:Table xmlns:x="urn:x">`.
     var startTagWithDeclarations: String {
         var tag = "<" + qualifiedName
-        for index in 0..<declarationCount {
-            let prefix = declarations![2 * index].map { ":" + String(cString: $0) } ?? ""
-            let uri = declarations![2 * index + 1].map { String(cString: $0) } ?? ""
-            let escaped = uri.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        for declaration in namespaceDeclarations {
+            let prefix = declaration.prefix.map { ":" + $0 } ?? ""
+            let escaped = declaration.uri.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: "\"", with: "&quot;")
             tag += " xmlns\(prefix)=\"\(escaped)\""
         }
@@ -81,6 +88,13 @@ struct XMLElementStart {
     func attributeText(_ name: UnsafePointer<xmlChar>, in namespace: UnsafePointer<xmlChar>?) -> String? {
         attribute(name, in: namespace).map { String(decoding: $0, as: UTF8.self) }
     }
+}
+
+/// A namespace a start tag declares: `xmlns:ss="urn:…"` (prefix `ss`), or `xmlns="urn:…"`, the
+/// default namespace (prefix nil).
+struct XMLNamespaceDeclaration: Equatable, Sendable {
+    let prefix: String?
+    let uri: String
 }
 
 /// Thrown by an ``XMLEventHandler`` that has seen all it needs: the parse ends there, without
