@@ -132,7 +132,7 @@ final class SpreadsheetMLRowScanner {
 
     private static let row = Array("Row".utf8), cell = Array("Cell".utf8), data = Array("Data".utf8)
     private static let index = Array("Index".utf8), span = Array("Span".utf8), mergeAcross = Array("MergeAcross".utf8)
-    private static let type = Array("Type".utf8), boolean = Array("Boolean".utf8), xmlns = Array("xmlns".utf8)
+    private static let type = Array("Type".utf8), boolean = Array("Boolean".utf8)
 
     /// What a start tag says that the scanner uses.
     private struct StartTag {
