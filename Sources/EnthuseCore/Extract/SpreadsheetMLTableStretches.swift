@@ -47,6 +47,9 @@ struct SpreadsheetMLTableStretches: Sendable {
     /// What opens a stretch (the prologue and the enclosing start tags) and what closes it.
     let prefix: [UInt8]
     let suffix: [UInt8]
+    /// The namespaces declared around the table, the outermost first (what the row scanner
+    /// resolves prefixes with).
+    let namespaces: [XMLNamespaceDeclaration]
 
     /// An element around the table as the file writes it: its start tag with the namespaces it
     /// declares (and none of its other attributes), and its end tag.
@@ -61,9 +64,6 @@ struct SpreadsheetMLTableStretches: Sendable {
             namespaces = element.namespaceDeclarations
         }
     }
-
-    /// The namespaces declared around the table, the outermost first.
-    let namespaces: [XMLNamespaceDeclaration]
 
     /// The stretches of a table whose start tag ends at byte `tagEnd` (its `>`), inside
     /// `enclosingElements` (the workbook, the worksheet, the table); nil when its content is
