@@ -338,6 +338,22 @@ extension SpreadsheetMLRecordSourceTests {
         #expect(inStretches == whole)
     }
 
+    @Test func stretchLongerThanTheScannerTakesIsParsedByLibxml2() throws {
+        // Given a table of 600 plain rows with, as its 300th, a row holding 100 KB of text: a
+        // stretch longer than the 64 KiB a scanner of 256-byte stretches takes
+        var rows = (1...600).map { SpreadsheetTestFiles.row("x\($0)", "y", "z") }
+        rows[299] = SpreadsheetTestFiles.row(String(repeating: "long ", count: 20_000), "y", "z")
+        let text = SpreadsheetTestFiles.spreadsheetML(rows.joined(separator: "\n   "), tableAttributes: " ss:ExpandedColumnCount=\"3\"")
+        // When it is read in stretches of 256 bytes, and in one parse
+        let (inStretches, summary, whole) = try readBothWays(text)
+        // Then that stretch was libxml2's, every other the scanner's, and the records are the same
+        #expect(summary?.inOrderFrom == nil)
+        #expect((summary?.inTurns ?? 0) > 100)
+        #expect(summary.map { $0.inTurns - $0.scanned } == 2, "the long row's stretch, and the last")
+        #expect(inStretches == whole)
+        #expect(inStretches.count == 600)
+    }
+
     @Test(arguments: [
         ("a comment full of <Row> tags", "<!-- " + String(repeating: "<Row><Cell><Data ss:Type=\"String\">ghost</Data></Cell></Row> ", count: 40) + "-->"),
         ("a row that jumps with ss:Index", "<Row ss:Index=\"900\"><Cell><Data ss:Type=\"String\">jump</Data></Cell></Row>"),

@@ -68,6 +68,8 @@ final class SpreadsheetMLRowScanner {
     /// then holding whatever it had reached.
     func scan(_ descriptor: Int32, from start: Int, to end: Int, into rows: inout SheetRowBuffer) throws -> Int? {
         let count = end - start
+        // No bytes at all: a row longer than a stretch has ended the stretches before it here.
+        if count == 0 { return 0 }
         guard count > 0, count <= buffer.count else { return nil }
         var filled = 0
         while filled < count {
