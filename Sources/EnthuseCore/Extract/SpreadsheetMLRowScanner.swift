@@ -67,10 +67,10 @@ final class SpreadsheetMLRowScanner {
     /// or nil when they are not whole rows this scanner reads (or cannot be read), with `rows`
     /// then holding whatever it had reached.
     func scan(_ descriptor: Int32, from start: Int, to end: Int, into rows: inout SheetRowBuffer) throws -> Int? {
+        // A stretch may hold no bytes at all: after a row longer than a stretch, the stretches
+        // that started inside it all end where it does. No bytes are zero rows.
         let count = end - start
-        // No bytes at all: a row longer than a stretch has ended the stretches before it here.
-        if count == 0 { return 0 }
-        guard count > 0, count <= buffer.count else { return nil }
+        guard count >= 0, count <= buffer.count else { return nil }
         var filled = 0
         while filled < count {
             let read = pread(descriptor, buffer.baseAddress! + filled, count - filled, off_t(start + filled))
@@ -83,7 +83,7 @@ final class SpreadsheetMLRowScanner {
 
     /// Reads `bytes` into `rows`, as ``scan(_:from:to:into:)`` does.
     func scan(_ bytes: UnsafeBufferPointer<UInt8>, into rows: inout SheetRowBuffer) throws -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
+        guard let base = bytes.baseAddress else { return 0 }
         var cursor = Cursor(at: base, end: base + bytes.count)
         var rowCount = 0
         while true {
